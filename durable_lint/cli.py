@@ -1,0 +1,107 @@
+"""The `durable-lint` command: `check` (the default), `rule`.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or configuration error. Errors are
+one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from durable_lint import __version__
+from durable_lint.config import UsageError, load_settings, validate_selectors
+from durable_lint.engine import Linter
+from durable_lint.output import FORMATS, format_statistics
+from durable_lint.rule import all_rules
+
+COMMANDS = ("check", "rule")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="durable-lint", description="Static determinism linter for AWS Lambda durable functions.")
+    parser.add_argument("--version", action="version", version=f"durable-lint {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="lint files and folders (the default command)")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable (replaces the default set)")
+    check.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable on top")
+    check.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
+    check.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    check.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--config", type=Path, help="pyproject.toml to read instead of the nearest one")
+
+    rule = commands.add_parser("rule", help="print a rule's documentation")
+    rule.add_argument("code", nargs="?", metavar="CODE")
+    rule.add_argument("--all", action="store_true", help="list every rule with its name and default state")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
+        args_list.insert(0, "check")
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command == "rule":
+            return _rule(args)
+        return _check(args)
+    except UsageError as error:
+        print(f"durable-lint: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    for option in ("select", "extend_select", "ignore"):
+        value = getattr(args, option)
+        if value:
+            validate_selectors(value, f"--{option.replace('_', '-')}")
+    settings = replace(
+        settings,
+        select=tuple(args.select) if args.select else settings.select,
+        extend_select=(*settings.extend_select, *args.extend_select),
+        ignore=(*settings.ignore, *args.ignore),
+    )
+    findings, _ = Linter(settings).lint_paths(args.paths)
+    output = format_statistics(findings) if args.statistics else FORMATS[args.format](findings)
+    sys.stdout.write(output)
+    return 1 if findings and not args.exit_zero else 0
+
+
+def _rule(args: argparse.Namespace) -> int:
+    rules = all_rules()
+    if args.all:
+        for code, rule in rules.items():
+            state = "default" if rule.default_enabled else "opt-in"
+            print(f"{code}  {rule.name:<30} {state}")
+        return 0
+    if not args.code:
+        raise UsageError("give a rule code, e.g. `durable-lint rule DUR101`, or --all")
+    rule = rules.get(args.code.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule code '{args.code}' (see `durable-lint rule --all`)")
+    print(f"# {rule.code} {rule.name}\n\n{rule.documentation()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

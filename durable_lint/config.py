@@ -1,0 +1,158 @@
+"""`[tool.durable-lint]` in pyproject.toml, and which rules a run selects.
+
+Keys (all optional):
+  select, extend-select, ignore     rule codes or code prefixes (`DUR5`); `ALL`
+  per-file-ignores                  {glob: [codes]}, globs relative to pyproject.toml
+  exclude, extend-exclude           globs of files and folders to skip
+  workflow-decorators               qualified names that act like @durable_execution
+  step-decorators                   qualified names that act like @durable_step
+  step-functions                    functions that run their callable arguments as steps
+  wrapper-modules                   modules that re-export the SDK (for the prefilter)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from durable_lint.roles import ExtraNames
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
+    ".pytest_cache", "__pycache__", "node_modules", "build", "dist", "site-packages", ".eggs",
+)
+_LIST_KEYS = (
+    "select", "extend-select", "ignore", "exclude", "extend-exclude",
+    "workflow-decorators", "step-decorators", "step-functions", "wrapper-modules",
+)
+_KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores"})
+_SELECTOR = re.compile(r"^(ALL|DUR\d{0,3})$")
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a lint run is configured with."""
+
+    root: Path = field(default_factory=Path.cwd)  # folder of pyproject.toml, or cwd
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    extra: ExtraNames = ExtraNames()
+    wrapper_modules: frozenset[str] = frozenset()
+
+    @property
+    def prefilter_tokens(self) -> tuple[bytes, ...]:
+        """Byte strings one of which a module must contain to import the SDK or a wrapper."""
+        from durable_lint.sdk import SDK_BYTES
+
+        return (SDK_BYTES, *(m.encode() for m in sorted(self.wrapper_modules)))
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(config: Path | None = None, start: Path | None = None) -> Settings:
+    """Settings from `config`, or from the nearest pyproject.toml above `start` (cwd)."""
+    path = config or find_pyproject((start or Path.cwd()).resolve())
+    if path is None:
+        return Settings()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read configuration: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: invalid TOML: {error}") from None
+    table = document.get("tool", {}).get("durable-lint")
+    if table is None:
+        return Settings(root=path.parent)
+    return _settings_from_table(table, path)
+
+
+def _settings_from_table(table: object, path: Path) -> Settings:
+    where = f"{path}: [tool.durable-lint]"
+    if not isinstance(table, dict):
+        raise UsageError(f"{where} must be a table")
+    unknown = sorted(set(table) - _KNOWN_KEYS)
+    if unknown:
+        raise UsageError(f"{where} has unknown key '{unknown[0]}'; known keys: {', '.join(sorted(_KNOWN_KEYS))}")
+    lists = {}
+    for key in _LIST_KEYS:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{where} '{key}' must be a list of strings")
+        lists[key] = tuple(value)
+    for key in ("select", "extend-select", "ignore"):
+        validate_selectors(lists[key], f"{where} '{key}'")
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict) or not all(
+        isinstance(v, list) and all(isinstance(c, str) for c in v) for v in per_file.values()
+    ):
+        raise UsageError(f"{where} 'per-file-ignores' must map globs to lists of codes")
+    for glob, codes in per_file.items():
+        validate_selectors(codes, f"{where} 'per-file-ignores' for '{glob}'")
+    return Settings(
+        root=path.parent,
+        select=lists["select"] if "select" in table else None,
+        extend_select=lists["extend-select"],
+        ignore=lists["ignore"],
+        per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in per_file.items()),
+        exclude=lists["exclude"],
+        extend_exclude=lists["extend-exclude"],
+        extra=ExtraNames(
+            workflow_decorators=frozenset(lists["workflow-decorators"]),
+            step_decorators=frozenset(lists["step-decorators"]),
+            step_functions=frozenset(lists["step-functions"]),
+        ),
+        wrapper_modules=frozenset(
+            lists["wrapper-modules"]
+            + tuple(name.rsplit(".", 1)[0] for key in ("workflow-decorators", "step-decorators", "step-functions")
+                    for name in lists[key] if "." in name)
+        ),
+    )
+
+
+def validate_selectors(selectors: tuple[str, ...] | list[str], where: str) -> None:
+    from durable_lint.rule import all_rules
+
+    codes = all_rules()
+    for selector in selectors:
+        if not _SELECTOR.match(selector) or (selector != "ALL" and not any(c.startswith(selector) for c in codes)):
+            raise UsageError(f"{where}: unknown rule code '{selector}' (see `durable-lint rule --all`)")
+
+
+def selected_codes(settings: Settings) -> frozenset[str]:
+    """Rule codes a run enables.
+
+    A prefix (`DUR5`) or `ALL` selects the default-on rules it covers; an opt-in rule is
+    enabled only by its exact code. `ignore` wins over `select` for the same code.
+    """
+    from durable_lint.rule import all_rules
+
+    rules = all_rules()
+
+    def expand(selectors: tuple[str, ...]) -> set[str]:
+        return {
+            code
+            for selector in selectors
+            for code, rule in rules.items()
+            if code == selector or ((selector == "ALL" or code.startswith(selector)) and rule.default_enabled)
+        }
+
+    default = {code for code, rule in rules.items() if rule.default_enabled}
+    enabled = (default if settings.select is None else expand(settings.select)) | expand(settings.extend_select)
+    ignored = {code for code in rules if any(code.startswith(s) or s == "ALL" for s in settings.ignore)}
+    return frozenset(enabled - ignored)

@@ -1,0 +1,125 @@
+"""Lint sources, files and trees: prefilter, parse, run the selected rules, apply noqa."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import importlib.util
+from pathlib import Path
+
+from durable_lint.config import Settings, selected_codes
+from durable_lint.discovery import iter_python_files
+from durable_lint.finding import Finding
+from durable_lint.module import DurableModule
+from durable_lint.noqa import without_suppressed
+from durable_lint.rule import Report, Rule, all_rules
+
+PARSE_ERROR = "DUR000"
+
+
+class Linter:
+    """Runs one selection of rules with one configuration over any number of files."""
+
+    def __init__(self, settings: Settings, codes: frozenset[str] | None = None) -> None:
+        self.settings = settings
+        self.codes = selected_codes(settings) if codes is None else codes
+        registry = all_rules()
+        self.rules: list[Rule] = [registry[code]() for code in sorted(self.codes) if code != PARSE_ERROR]
+        self._names = {code: rule.name for code, rule in registry.items()}
+        self._tokens = settings.prefilter_tokens
+
+    def lint_paths(self, paths: list[str]) -> tuple[list[Finding], int]:
+        """Findings for every file under `paths`, and how many files were checked."""
+        findings: list[Finding] = []
+        count = 0
+        for file, shown in iter_python_files(paths, self.settings):
+            count += 1
+            findings.extend(self.lint_file(file, shown))
+        return findings, count
+
+    def lint_file(self, file: Path, shown: str) -> list[Finding]:
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            return self._parse_error(shown, 1, 1, f"cannot read: {error.strerror}")
+        ignored = self._per_file_ignores(file)
+        findings = self.lint_source(data, shown, file=file)
+        return [f for f in findings if not f.code.startswith(ignored)] if ignored else findings
+
+    def lint_source(self, data: bytes, path: str, file: Path | None = None) -> list[Finding]:
+        """Findings for one module's bytes; `path` is only used in the findings.
+
+        `file`, where the bytes came from, locates the module's package for relative imports.
+        """
+        if not any(token in data for token in self._tokens):
+            return []
+        try:
+            text = importlib.util.decode_source(data)
+            tree = ast.parse(text, filename=path)
+        except SyntaxError as error:
+            return self._parse_error(path, error.lineno or 1, error.offset or 1, error.msg)
+        except (UnicodeDecodeError, LookupError) as error:
+            return self._parse_error(path, 1, 1, f"cannot decode: {error}")
+        except ValueError as error:  # null bytes
+            return self._parse_error(path, 1, 1, str(error))
+        except (RecursionError, MemoryError):
+            return self._parse_error(path, 1, 1, "nesting too deep for Python's parser")
+        try:
+            package = _package_of(file) if file is not None else ""
+            module = DurableModule(tree, package=package, extra=self.settings.extra,
+                                   wrapper_modules=self.settings.wrapper_modules)
+            if not module.imports_sdk:
+                return []
+            reports = [(rule, report) for rule in self.rules for report in rule.check(module)]
+        except RecursionError:
+            return self._parse_error(path, 1, 1, "nesting too deep to analyse")
+        findings = self._to_findings(reports, path, text.splitlines())
+        return sorted(without_suppressed(findings, text))
+
+    def _to_findings(self, reports: list[tuple[Rule, Report]], path: str, lines: list[str]) -> list[Finding]:
+        covered = {id(node) for _, report in reports for node in report.covers}
+        findings = set()
+        for rule, report in reports:
+            if id(report.node) in covered:
+                continue
+            line = getattr(report.node, "lineno", 1)
+            column = _character_column(lines, line, getattr(report.node, "col_offset", 0))
+            findings.add(Finding(path, line, column, rule.code, report.message, rule.name))
+        return list(findings)
+
+    def _parse_error(self, path: str, line: int, column: int, message: str) -> list[Finding]:
+        if PARSE_ERROR not in self.codes:
+            return []
+        return [Finding(path, line, max(column, 1), PARSE_ERROR, f"cannot parse this file: {message}",
+                        self._names[PARSE_ERROR])]
+
+    def _per_file_ignores(self, file: Path) -> tuple[str, ...]:
+        if not self.settings.per_file_ignores:
+            return ()
+        try:
+            relative = file.resolve().relative_to(self.settings.root.resolve()).as_posix()
+        except ValueError:
+            relative = file.as_posix()
+        return tuple(
+            code
+            for pattern, codes in self.settings.per_file_ignores
+            if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(file.name, pattern)
+            for code in codes
+        )
+
+
+def _character_column(lines: list[str], line: int, byte_offset: int) -> int:
+    """1-based character column from the AST's UTF-8 byte offset."""
+    if 0 < line <= len(lines) and not lines[line - 1].isascii():
+        return len(lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+    return byte_offset + 1
+
+
+def _package_of(file: Path) -> str:
+    """The dotted package a file belongs to (folders with __init__.py), for relative imports."""
+    parts: list[str] = []
+    folder = file.resolve().parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.append(folder.name)
+        folder = folder.parent
+    return ".".join(reversed(parts))

@@ -1,0 +1,78 @@
+"""Resolve expressions to the qualified names and call paths that rules match on.
+
+A *call path* spells where a value comes from in terms of imported names:
+`time.time` for `from time import time as now; now`, `boto3.client().put_object`
+for `s3.put_object` after `s3 = boto3.client("s3")`, `pathlib.Path().iterdir`
+for `Path(d).iterdir`. Names bound to parameters, local classes and local
+functions have no call path: nothing is known about them, so nothing is reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+from durable_lint.sdk import canonical_name
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+_MAX_DEPTH = 12
+
+
+class Resolver:
+    """Call paths for the expressions of one module (memoised per node)."""
+
+    def __init__(self, calls: list[ast.Call]) -> None:
+        self.calls = calls
+
+    def qualified_name(self, expr: ast.expr) -> str | None:
+        """The qualified name a Name/Attribute chain denotes, e.g. `datetime.datetime.now`."""
+        path = self.call_path(expr)
+        if path is None or "(" in path or "[" in path:
+            return None
+        return path
+
+    def call_path(self, expr: ast.expr) -> str | None:
+        cached = getattr(expr, "_dl_path", False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        path = self._path(expr, 0)
+        expr._dl_path = path  # type: ignore[attr-defined]
+        return path
+
+    def _path(self, expr: ast.expr, depth: int) -> str | None:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            return self._name_path(expr, depth)
+        if isinstance(expr, ast.Attribute):
+            base = self._path(expr.value, depth + 1)
+            return f"{base}.{expr.attr}" if base else None
+        if isinstance(expr, ast.Call):
+            base = self._path(expr.func, depth + 1)
+            return f"{base}()" if base else None
+        if isinstance(expr, ast.Subscript):
+            base = self._path(expr.value, depth + 1)
+            return f"{base}[]" if base else None
+        return None
+
+    def _name_path(self, name: ast.Name, depth: int) -> str | None:
+        binding = name._dl_scope.lookup(name.id)  # type: ignore[attr-defined]
+        if binding is None:
+            return f"builtins.{name.id}" if name.id in BUILTIN_NAMES else None
+        if binding.kind == "import" and binding.imported:
+            return canonical_name(binding.imported)
+        if binding.kind == "assign" and binding.values:
+            paths = {self._path(value, depth + 1) for value in binding.values}
+            if len(paths) == 1:
+                return paths.pop()
+        return None
+
+
+def source_of(expr: ast.AST, max_length: int = 60) -> str:
+    """Short source text of a node for messages."""
+    try:
+        text = ast.unparse(expr)
+    except (RecursionError, ValueError):
+        return "<expression>"
+    text = " ".join(text.split())
+    return text if len(text) <= max_length else text[: max_length - 3] + "..."

@@ -1,0 +1,233 @@
+"""Python scopes and name bindings for one module, built in a single iterative walk.
+
+Rules match by what a name resolves to, not by spelling: `from time import
+perf_counter as tick` makes `tick()` a clock read, while a local `time = Clock()`
+makes `time.time()` a method call on a local object. This module records every
+binding (imports, parameters, assignments, definitions) per scope and resolves a
+name the way Python does (LEGB, class scopes invisible to nested functions,
+`global` and `nonlocal`).
+
+Each AST node gets two attributes, `_dl_scope` (the scope its code runs in) and
+`_dl_parent`; the walk is iterative so deeply nested expressions cannot overflow
+the interpreter stack here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+BindingKind = Literal["import", "param", "def", "class", "assign", "other"]
+ScopeKind = Literal["module", "function", "class"]
+
+
+@dataclass(eq=False)
+class Binding:
+    """One name bound in one scope, with what it was bound to."""
+
+    name: str
+    scope: Scope
+    kind: BindingKind
+    imported: str | None = None  # the qualified name, for imports
+    values: list[ast.expr] = field(default_factory=list)  # right-hand sides, for assignments
+    definition: ast.AST | None = None  # the def/class node, or the function owning a param
+    param_index: int | None = None
+    annotation: ast.expr | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module, function, lambda or class body."""
+
+    node: ast.AST
+    parent: Scope | None
+    kind: ScopeKind
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    global_names: set[str] = field(default_factory=set)
+    nonlocal_names: set[str] = field(default_factory=set)
+
+    def module_scope(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def bind(self, name: str, kind: BindingKind, **details: object) -> Binding:
+        """Record a binding; a name bound twice keeps every assigned value."""
+        if name in self.global_names and self.parent is not None:
+            return self.module_scope().bind(name, kind, **details)
+        existing = self.bindings.get(name)
+        if existing is not None:
+            if kind == "assign" and existing.kind == "assign":
+                existing.values.extend(details.get("values", []))  # type: ignore[arg-type]
+            elif kind != existing.kind or details.get("imported") != existing.imported:
+                # Bound to different kinds of thing: nothing can be said of it.
+                existing.kind, existing.imported, existing.values = "other", None, []
+            return existing
+        binding = Binding(name, self, kind, **details)  # type: ignore[arg-type]
+        self.bindings[name] = binding
+        return binding
+
+    def lookup(self, name: str) -> Binding | None:
+        """Resolve `name` used in this scope; None means builtin or undefined."""
+        if name in self.global_names:
+            return self.module_scope().bindings.get(name)
+        scope: Scope | None = self
+        first = True
+        while scope is not None:
+            if (first or scope.kind != "class") and name in scope.bindings:
+                if name not in scope.nonlocal_names:
+                    return scope.bindings[name]
+            first = False
+            scope = scope.parent
+        return None
+
+
+def _target_names(target: ast.expr) -> list[ast.Name]:
+    stack, names = [target], []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            names.append(node)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            stack.extend(node.elts)
+        elif isinstance(node, ast.Starred):
+            stack.append(node.value)
+    return names
+
+
+def _bind_assignment(scope: Scope, targets: list[ast.expr], value: ast.expr | None) -> None:
+    for target in targets:
+        if isinstance(target, ast.Name):
+            scope.bind(target.id, "assign", values=[value] if value is not None else [])
+        else:
+            for name in _target_names(target):
+                scope.bind(name.id, "other")
+
+
+def _bind_import(scope: Scope, node: ast.Import | ast.ImportFrom, package: str) -> None:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                scope.bind(alias.asname, "import", imported=alias.name)
+            else:
+                top = alias.name.split(".")[0]
+                scope.bind(top, "import", imported=top)
+        return
+    module = node.module or ""
+    if node.level:
+        base = package.split(".") if package else []
+        if node.level > 1:
+            base = base[: len(base) - (node.level - 1)] if len(base) >= node.level - 1 else []
+        module = ".".join([*base, module] if module else base)
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        imported = f"{module}.{alias.name}" if module else alias.name
+        scope.bind(alias.asname or alias.name, "import", imported=imported)
+
+
+def _bind_parameters(scope: Scope, function: ast.AST) -> None:
+    args: ast.arguments = function.args  # type: ignore[attr-defined]
+    positional = [*args.posonlyargs, *args.args]
+    for index, arg in enumerate(positional):
+        scope.bind(arg.arg, "param", definition=function, param_index=index, annotation=arg.annotation)
+    for arg in (args.vararg, *args.kwonlyargs, args.kwarg):
+        if arg is not None:
+            scope.bind(arg.arg, "param", definition=function, annotation=arg.annotation)
+
+
+def build_scopes(tree: ast.Module, package: str = "") -> tuple[Scope, dict[type, list[ast.AST]]]:
+    """Walk the module once: bind names per scope, annotate nodes, bucket nodes by type.
+
+    `package` is the dotted package of the module, for relative imports.
+    """
+    module_scope = Scope(tree, None, "module")
+    by_type: dict[type, list[ast.AST]] = defaultdict(list)
+    tree._dl_scope = module_scope  # type: ignore[attr-defined]
+    tree._dl_parent = None  # type: ignore[attr-defined]
+    stack: list[tuple[ast.AST, Scope, ast.AST]] = [
+        (child, module_scope, tree) for child in reversed(tree.body)
+    ]
+    while stack:
+        node, scope, parent = stack.pop()
+        node._dl_scope = scope  # type: ignore[attr-defined]
+        node._dl_parent = parent  # type: ignore[attr-defined]
+        by_type[type(node)].append(node)
+        pending: list[tuple[ast.AST, Scope]] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inner = Scope(node, scope, "function")
+            node._dl_inner = inner  # type: ignore[attr-defined]
+            _bind_parameters(inner, node)
+            args = node.args
+            pending += [(d, scope) for d in args.defaults]
+            pending += [(d, scope) for d in args.kw_defaults if d is not None]
+            if isinstance(node, ast.Lambda):
+                pending.append((node.body, inner))
+            else:
+                scope.bind(node.name, "def", definition=node)
+                pending += [(d, scope) for d in node.decorator_list]
+                pending += [(a, scope) for a in _annotations(node)]
+                pending += [(s, inner) for s in node.body]
+        elif isinstance(node, ast.ClassDef):
+            inner = Scope(node, scope, "class")
+            node._dl_inner = inner  # type: ignore[attr-defined]
+            scope.bind(node.name, "class", definition=node)
+            pending += [(d, scope) for d in (*node.decorator_list, *node.bases)]
+            pending += [(k.value, scope) for k in node.keywords]
+            pending += [(s, inner) for s in node.body]
+        else:
+            _bind_statement(node, scope, package)
+            pending = [(child, scope) for child in ast.iter_child_nodes(node)]
+        stack.extend((child, child_scope, node) for child, child_scope in reversed(pending))
+    return module_scope, by_type
+
+
+def _annotations(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    args = function.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    found = [a.annotation for a in every if a is not None and a.annotation is not None]
+    return found + ([function.returns] if function.returns is not None else [])
+
+
+def _bind_statement(node: ast.AST, scope: Scope, package: str) -> None:
+    """Record the bindings a non-scope node introduces in `scope`."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        _bind_import(scope, node, package)
+    elif isinstance(node, ast.Assign):
+        _bind_assignment(scope, node.targets, node.value)
+    elif isinstance(node, ast.AnnAssign):
+        _bind_assignment(scope, [node.target], node.value)
+    elif isinstance(node, ast.AugAssign):
+        _bind_assignment(scope, [node.target], None)
+    elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        _bind_assignment(scope, [node.target], None)
+    elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+        # `with open(p) as f`, `with Session(engine) as s`: most context managers
+        # return themselves, so `f` comes from what `open(p)` made.
+        _bind_assignment(scope, [node.optional_vars], node.context_expr)
+    elif isinstance(node, ast.NamedExpr):
+        _bind_assignment(scope, [node.target], node.value)
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        scope.bind(node.name, "other")
+    elif isinstance(node, ast.Global):
+        scope.global_names.update(node.names)
+    elif isinstance(node, ast.Nonlocal):
+        scope.nonlocal_names.update(node.names)
+    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        scope.bind(node.name, "other")
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        scope.bind(node.rest, "other")
+
+
+def enclosing_function(node: ast.AST) -> ast.AST | None:
+    """The function or lambda whose body contains `node` (None at module level)."""
+    scope: Scope | None = node._dl_scope  # type: ignore[attr-defined]
+    while scope is not None and scope.kind == "class":
+        scope = scope.parent
+    if scope is None or scope.kind == "module":
+        return None
+    return scope.node

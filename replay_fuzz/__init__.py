@@ -1,0 +1,1 @@
+"""durable-fuzz: the replay fuzzer."""

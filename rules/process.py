@@ -1,0 +1,132 @@
+"""Values that belong to the execution environment rather than the execution."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from durable_lint.module import DurableModule
+from durable_lint.rule import CallRule, Report
+from durable_lint.resolve import source_of
+
+
+class ProcessIdentity(CallRule):
+    """
+    ## What it does
+    Flags reads of process and host identity in orchestration code:
+    `os.getpid()`, `os.getppid()`, `socket.gethostname()`, `platform.node()`,
+    `threading.get_ident()`, `threading.get_native_id()` and `id()`.
+
+    ## Why is this bad?
+    Each invocation may run in a different Lambda execution environment, and the SDK
+    runs the handler on a fresh worker thread per invocation; every one of these
+    values can differ between the first run and a replay.
+
+    ## Example
+    ```python
+        worker = f"{socket.gethostname()}-{os.getpid()}"
+    ```
+
+    ## Use instead
+    ```python
+        worker = context.step(lambda _: f"{socket.gethostname()}-{os.getpid()}", name="worker")
+    ```
+    """
+
+    code = "DUR401"
+    name = "process-identity"
+    message = "{subject} depends on the execution environment, which differs between replays. Read it in a step"
+    calls = (
+        r"os\.(getpid|getppid)",
+        r"socket\.gethostname",
+        r"platform\.node",
+        r"threading\.(get_ident|get_native_id)",
+        r"builtins\.id",
+    )
+
+    VALID = (
+        """
+        import os
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            pid = context.step(lambda _: os.getpid(), name="pid")
+            id = event["id"]
+            return {"pid": pid, "id": id}
+        """,
+    )
+    INVALID = (
+        """
+        import os
+        import socket
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            worker = f"{socket.gethostname()}-{os.getpid()}"  # <- DUR401
+            return context.step(lambda _: worker, name="claim")
+        """,
+    )
+
+
+class EnvironmentRead(CallRule):
+    """
+    ## What it does
+    Opt-in. Flags environment variable reads in orchestration code:
+    `os.environ[...]`, `os.environ.get()`, `os.getenv()`.
+
+    ## Why is this bad?
+    An execution can run for up to a year. If the function's configuration changes
+    while an execution is suspended, a replay reads the new value and takes a
+    different path than the run that wrote the checkpoints. Teams whose
+    configuration is fixed per deployment can leave this rule off.
+
+    ## Example
+    ```python
+        if os.environ["FEATURE_FAST_PATH"] == "on":
+            ...
+    ```
+
+    ## Use instead
+    ```python
+        flags = context.step(lambda _: {"fast": os.environ["FEATURE_FAST_PATH"]}, name="read-flags")
+    ```
+    """
+
+    code = "DUR402"
+    name = "environment-read"
+    default_enabled = False
+    message = "{subject} reads configuration that can change while an execution is suspended. Read it once in a step"
+    calls = (r"os\.environ\.get", r"os\.getenv")
+
+    def check(self, module: DurableModule) -> Iterator[Report]:
+        yield from super().check(module)
+        for node in module.orchestration_nodes(ast.Subscript):
+            assert isinstance(node, ast.Subscript)
+            if isinstance(node.ctx, ast.Load) and module.call_path(node.value) == "os.environ":
+                yield self.report(node, source_of(node))
+
+    VALID = (
+        """
+        import os
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            flags = context.step(lambda _: os.environ.get("FLAGS", ""), name="flags")
+            return flags
+        """,
+    )
+    INVALID = (
+        """
+        import os
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            table = os.environ["TABLE"]  # <- DUR402
+            region = os.getenv("AWS_REGION")  # <- DUR402
+            return context.step(lambda _: f"{table}@{region}", name="where")
+        """,
+    )

@@ -1,0 +1,31 @@
+"""Shared helpers: lint a snippet the way the CLI lints a file."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from durable_lint.config import Settings
+from durable_lint.engine import Linter
+from durable_lint.finding import Finding
+
+MARKER = re.compile(r"#\s*<-\s*(?P<codes>DUR\d{3}(?:\s*,\s*DUR\d{3})*)\s*$")
+
+
+def lint(code: str, select: tuple[str, ...] = ("ALL",), settings: Settings | None = None) -> list[Finding]:
+    """Findings for a dedented snippet, with `select` (exact codes enable opt-in rules)."""
+    from dataclasses import replace
+
+    base = settings or Settings()
+    linter = Linter(replace(base, select=select))
+    return linter.lint_source(textwrap.dedent(code).encode(), "example.py")
+
+
+def expected_markers(code: str) -> set[tuple[int, str]]:
+    """(line, code) for every line ending in `# <- CODE[, CODE]`."""
+    expected = set()
+    for number, line in enumerate(textwrap.dedent(code).splitlines(), start=1):
+        match = MARKER.search(line)
+        if match:
+            expected |= {(number, c.strip()) for c in match.group("codes").split(",")}
+    return expected
