@@ -7,6 +7,7 @@ one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -28,6 +29,12 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got '{value}'")
+    return int(value)
+
+
 def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
 
@@ -46,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--config", type=Path, help="pyproject.toml to read instead of the nearest one")
+    check.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
+                       help="worker processes for large trees (default: all cores)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", metavar="CODE")
@@ -81,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
         extend_select=(*settings.extend_select, *args.extend_select),
         ignore=(*settings.ignore, *args.ignore),
     )
-    findings, _ = Linter(settings).lint_paths(args.paths)
+    findings, _ = Linter(settings).lint_paths(args.paths, jobs=args.jobs)
     output = format_statistics(findings) if args.statistics else FORMATS[args.format](findings)
     sys.stdout.write(output)
     return 1 if findings and not args.exit_zero else 0

