@@ -8,11 +8,13 @@ import importlib.util
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from durable_lint.callgraph import CallGraph
 from durable_lint.config import Settings, selected_codes
 from durable_lint.discovery import iter_python_files
 from durable_lint.finding import Finding
 from durable_lint.module import DurableModule
 from durable_lint.noqa import without_suppressed
+from durable_lint.project import Project
 from durable_lint.rule import Report, Rule, all_rules
 
 PARSE_ERROR = "DUR000"
@@ -28,6 +30,8 @@ class Linter:
         registry = all_rules()
         self.rules: list[Rule] = [registry[code]() for code in sorted(self.codes) if code != PARSE_ERROR]
         self._names = {code: rule.name for code, rule in registry.items()}
+        self.project = Project(settings.root, self._build_module)
+        self.callgraph = CallGraph(self.rules, self.project)
         self._tokens = settings.prefilter_tokens
         self._text_tokens = tuple(token.decode() for token in self._tokens)
 
@@ -81,16 +85,26 @@ class Linter:
         except (RecursionError, MemoryError):
             return self._parse_error(path, 1, 1, "nesting too deep for Python's parser")
         try:
-            package = _package_of(file) if file is not None else ""
-            module = DurableModule(tree, package=package, extra=self.settings.extra,
-                                   wrapper_modules=self.settings.wrapper_modules)
+            module = self._build_module(tree, file)
             if not module.imports_sdk:
                 return []
+            if file is not None:
+                self.project.register(file, module)
             reports = [(rule, report) for rule in self.rules for report in rule.check(module)]
+            reports += self.callgraph.reports(module)
         except RecursionError:
             return self._parse_error(path, 1, 1, "nesting too deep to analyse")
         findings = self._to_findings(reports, path, text.splitlines())
         return sorted(without_suppressed(findings, text) if apply_noqa else findings)
+
+    def _build_module(self, tree: ast.Module, file: Path | None) -> DurableModule:
+        return DurableModule(
+            tree,
+            package=_package_of(file) if file is not None else "",
+            file=file,
+            extra=self.settings.extra,
+            wrapper_modules=self.settings.wrapper_modules,
+        )
 
     def _to_findings(self, reports: list[tuple[Rule, Report]], path: str, lines: list[str]) -> list[Finding]:
         covered = {id(node) for _, report in reports for node in report.covers}
@@ -100,7 +114,7 @@ class Linter:
                 continue
             line = getattr(report.node, "lineno", 1)
             column = _character_column(lines, line, getattr(report.node, "col_offset", 0))
-            findings.add(Finding(path, line, column, rule.code, report.message, rule.name))
+            findings.add(Finding(path, line, column, rule.code, report.message(rule), rule.name))
         return list(findings)
 
     def _parse_error(self, path: str, line: int, column: int, message: str) -> list[Finding]:

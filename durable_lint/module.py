@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 
 from durable_lint import sdk
 from durable_lint.resolve import Resolver
@@ -11,15 +13,40 @@ from durable_lint.roles import ExtraNames, FunctionRole, Role, RoleMap
 from durable_lint.scopes import build_scopes, enclosing_function
 
 
+class Region:
+    """The nodes of some body of code, selected by the function that owns them."""
+
+    def __init__(self, module: DurableModule, owned: Callable[[ast.AST | None], bool]) -> None:
+        self._module = module
+        self._owned = owned
+        self._cache: dict[tuple[type, ...], list[ast.AST]] = {}
+
+    def nodes(self, *types: type) -> list[ast.AST]:
+        if types not in self._cache:
+            module = self._module
+            self._cache[types] = [n for n in module.nodes(*types) if self._owned(module.code_owner(n))]
+        return self._cache[types]
+
+    @property
+    def calls(self) -> list[ast.Call]:
+        return self.nodes(ast.Call)  # type: ignore[return-value]
+
+
 class DurableModule:
     """A parsed module with its bindings, its function roles and query helpers for rules."""
 
-    def __init__(self, tree: ast.Module, *, package: str = "", extra: ExtraNames = ExtraNames(),
-                 wrapper_modules: frozenset[str] = frozenset()) -> None:
+    def __init__(self, tree: ast.Module, *, package: str = "", file: Path | None = None,
+                 extra: ExtraNames = ExtraNames(), wrapper_modules: frozenset[str] = frozenset()) -> None:
         self.tree = tree
+        self.package = package
+        self.file = file
         self.scope, self._by_type = build_scopes(tree, package)
         self.resolver = Resolver(self.nodes(ast.Call))  # type: ignore[arg-type]
         self._wrapper_modules = wrapper_modules
+        self._call_policy = dict(extra.calls)
+        self._owners: dict[int, ast.AST | None] = {}
+        self._regions: dict[str, Region] = {}
+        self._roles_version = 0
         self.roles = RoleMap(self.functions, self.nodes(ast.Name), self.resolver, extra)  # type: ignore[arg-type]
 
     def nodes(self, *types: type) -> list[ast.AST]:
@@ -46,34 +73,67 @@ class DurableModule:
 
     def role_at(self, node: ast.AST) -> FunctionRole | None:
         """The role of the code `node` belongs to; lambdas without a role inherit theirs."""
-        function = enclosing_function(node)
-        while function is not None:
-            role = self.roles.role_of(function)
-            if role is not None:
-                return role
-            if not isinstance(function, ast.Lambda):
-                return None
-            function = enclosing_function(function)
-        return None
+        owner = self.code_owner(node)
+        return self.roles.role_of(owner) if owner is not None else None
 
-    def function_role(self, function: ast.AST) -> FunctionRole | None:
-        """The role of a function's own body: its own, or for a lambda, where it is written."""
-        role = self.roles.role_of(function)
-        if role is None and isinstance(function, ast.Lambda):
-            return self.role_at(function)
-        return role
+    def code_owner(self, node: ast.AST) -> ast.AST | None:
+        """The function whose code `node` is: lambdas without a role are part of their parent's code."""
+        self._forget_if_roles_changed()
+        key = id(node)
+        if key in self._owners:
+            return self._owners[key]
+        function = enclosing_function(node)
+        while isinstance(function, ast.Lambda) and self.roles.role_of(function) is None:
+            function = enclosing_function(function)
+        self._owners[key] = function
+        return function
+
+    def _forget_if_roles_changed(self) -> None:
+        """A caller in another module can hand a helper a context, which changes roles here."""
+        if self._roles_version != self.roles.version:
+            self._roles_version = self.roles.version
+            self._owners.clear()
+            self._regions.clear()
+
+    def body_owner(self, function: ast.AST) -> ast.AST | None:
+        """The function whose code `function`'s body is: itself, unless it is a role-less lambda."""
+        if isinstance(function, ast.Lambda) and self.roles.role_of(function) is None:
+            return self.code_owner(function)
+        return function
+
+    def is_replayed_orchestration(self, function: ast.AST | None) -> bool:
+        role = self.roles.role_of(function) if function is not None else None
+        return role is not None and role.role is Role.ORCHESTRATION and role.replayed
+
+    def is_durable_function(self, function: ast.AST | None) -> bool:
+        """Replayed orchestration code, or a helper that is handed a DurableContext."""
+        return self.is_replayed_orchestration(function) or (
+            function is not None and self.roles.role_of(function) is None and bool(self.roles.helper_contexts.get(function))
+        )
 
     def in_orchestration(self, node: ast.AST) -> bool:
         """Is `node` in orchestration code that the SDK replays?"""
-        role = self.role_at(node)
-        return role is not None and role.role is Role.ORCHESTRATION and role.replayed
+        return self.is_replayed_orchestration(self.code_owner(node))
 
-    @cached_property
-    def orchestration_calls(self) -> list[ast.Call]:
-        return [call for call in self.nodes(ast.Call) if self.in_orchestration(call)]  # type: ignore[misc]
+    @property
+    def orchestration(self) -> Region:
+        """The code the SDK replays: handler, child, branch and item bodies."""
+        return self._region("orchestration", self.is_replayed_orchestration)
 
-    def orchestration_nodes(self, *types: type) -> list[ast.AST]:
-        return [node for node in self.nodes(*types) if self.in_orchestration(node)]
+    @property
+    def durable_code(self) -> Region:
+        """Orchestration code plus helpers that receive a DurableContext: where operations are issued."""
+        return self._region("durable", self.is_durable_function)
+
+    def _region(self, name: str, owned: Callable[[ast.AST | None], bool]) -> Region:
+        self._forget_if_roles_changed()
+        if name not in self._regions:
+            self._regions[name] = Region(self, owned)
+        return self._regions[name]
+
+    def function_code(self, function: ast.AST) -> Region:
+        """The code of one helper function (with its role-less lambdas, without nested defs)."""
+        return Region(self, lambda owner: owner is function)
 
     # -- durable operations -----------------------------------------------------------
 
@@ -114,6 +174,20 @@ class DurableModule:
                 found.append(node)
             stack.extend(ast.iter_child_nodes(node))
         return found
+
+    def call_policy(self, path: str) -> str | None:
+        """What the team's configuration says of calls to `path`: a code, "allow", or None.
+
+        The most specific entry wins: `mycompany.clock.now` over `mycompany.clock`.
+        """
+        if not self._call_policy:
+            return None
+        parts = path.replace("()", "").split(".")
+        for length in range(len(parts), 0, -1):
+            verdict = self._call_policy.get(".".join(parts[:length]))
+            if verdict is not None:
+                return verdict
+        return None
 
     def call_path(self, expr: ast.expr) -> str | None:
         return self.resolver.call_path(expr)

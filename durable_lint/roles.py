@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from durable_lint import sdk
@@ -46,6 +46,16 @@ def positional_or_keyword(call: ast.Call, index: int, keyword: str) -> ast.expr 
     return None
 
 
+def context_parameters(function: ast.AST, call: ast.Call, is_context: Callable[[ast.expr], bool]) -> set[str]:
+    """Names of `function`'s parameters to which `call` passes a DurableContext."""
+    args: ast.arguments = function.args  # type: ignore[attr-defined]
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    names = {positional[i] for i, arg in enumerate(call.args) if i < len(positional) and is_context(arg)}
+    keywords = {a.arg for a in (*args.args, *args.kwonlyargs)}
+    names |= {kw.arg for kw in call.keywords if kw.arg in keywords and is_context(kw.value)}
+    return names
+
+
 class RoleMap:
     """Roles of every function and lambda in one module."""
 
@@ -54,16 +64,45 @@ class RoleMap:
         self._resolver = resolver
         self._extra = config_decorators
         self._roles: dict[ast.AST, FunctionRole] = {}
+        # Helpers (functions without a role of their own) and the parameters through
+        # which they receive a DurableContext: annotated, or passed one by a caller.
+        self.helper_contexts: dict[ast.AST, set[str]] = {}
+        self.version = 0  # bumped whenever roles or contexts change after construction
+        self._names = names
         for function in functions:
             self._from_decorators_and_annotations(function)
-        calls = resolver.calls
+        self._settle()
+
+    def add_helper_contexts(self, function: ast.AST, names: set[str]) -> None:
+        """A caller in another module passes DurableContexts to these parameters."""
+        known = self.helper_contexts.setdefault(function, set())
+        if not names <= known:
+            known.update(names)
+            self._settle()
+            self.version += 1
+
+    def _settle(self) -> None:
+        """Spread roles and contexts through the module's calls until nothing changes."""
         changed = True
         while changed:
             changed = False
-            for call in calls:
+            for call in self._resolver.calls:
                 for target, role in self._callables_passed_by(call):
                     changed |= self._assign(target, role)
-        self._mark_replayed(names)
+                changed |= self._pass_contexts(call)
+        self._mark_replayed(self._names)
+
+    def _pass_contexts(self, call: ast.Call) -> bool:
+        """`helper(context)`: the helper's parameter receives a DurableContext."""
+        callee = self.function_for(call.func)
+        if callee is None or callee in self._roles or isinstance(callee, ast.Lambda):
+            return False
+        params = context_parameters(callee, call, self.is_context)
+        known = self.helper_contexts.setdefault(callee, set())
+        if params <= known:
+            return False
+        known.update(params)
+        return True
 
     def _mark_replayed(self, names: list[ast.Name]) -> None:
         """A function that gets a DurableContext but never uses it for an operation
@@ -106,7 +145,7 @@ class RoleMap:
             if binding.kind == "param" and binding.definition is function and self._is_context_annotation(binding)
         }
         if annotated:
-            self._roles[function] = FunctionRole(Role.ORCHESTRATION, "takes a DurableContext", annotated, True)
+            self.helper_contexts.setdefault(function, set()).update(annotated)
 
     def _is_context_annotation(self, binding: Binding) -> bool:
         annotation = binding.annotation
@@ -192,6 +231,8 @@ class RoleMap:
         role = self._roles.get(binding.definition)  # type: ignore[arg-type]
         if role is not None and binding.name in role.context_params:
             return binding
+        if binding.name in self.helper_contexts.get(binding.definition, ()):  # type: ignore[arg-type]
+            return binding
         return None
 
 
@@ -202,3 +243,5 @@ class ExtraNames:
     workflow_decorators: frozenset[str] = frozenset()
     step_decorators: frozenset[str] = frozenset()
     step_functions: frozenset[str] = frozenset()
+    # qualified name or prefix -> a DUR code that applies to calls of it, or "allow"
+    calls: tuple[tuple[str, str], ...] = ()

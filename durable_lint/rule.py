@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from durable_lint.module import DurableModule
+from durable_lint.fixes import Fix
+from durable_lint.module import DurableModule, Region
 from durable_lint.resolve import source_of
 
 _REGISTRY: dict[str, type[Rule]] = {}
@@ -22,11 +23,16 @@ _REGISTRY: dict[str, type[Rule]] = {}
 
 @dataclass(frozen=True)
 class Report:
-    """A finding as a rule produces it: where, and what to say."""
+    """A finding as a rule produces it: where, what it is about, and the message's details."""
 
     node: ast.AST
-    message: str
+    subject: str
+    details: tuple[tuple[str, str], ...] = ()
     covers: tuple[ast.AST, ...] = ()  # nodes whose own findings this one makes redundant
+    fix: Fix | None = None
+
+    def message(self, rule: type[Rule] | Rule) -> str:
+        return rule.message.format(subject=self.subject, **dict(self.details))
 
 
 class Rule:
@@ -47,11 +53,20 @@ class Rule:
                 raise RuntimeError(f"rule code {code} is defined twice")
             _REGISTRY[code] = cls
 
+    # A transferable rule also applies to helper functions that orchestration code
+    # calls; its findings there are reported at the call site with the chain.
+    transferable: ClassVar[bool] = False
+
     def check(self, module: DurableModule) -> Iterator[Report]:
+        """Reports for the module (by default: its orchestration code)."""
+        return self.in_code(module, module.orchestration)
+
+    def in_code(self, module: DurableModule, region: Region) -> Iterator[Report]:
         raise NotImplementedError
 
-    def report(self, node: ast.AST, subject: str, **details: object) -> Report:
-        return Report(node, self.message.format(subject=subject, **details))
+    def report(self, node: ast.AST, subject: str, *, covers: tuple[ast.AST, ...] = (), fix: Fix | None = None,
+               **details: str) -> Report:
+        return Report(node, subject, tuple(sorted(details.items())), covers, fix)
 
     @classmethod
     def documentation(cls) -> str:
@@ -69,6 +84,7 @@ class CallRule(Rule):
     """
 
     calls: ClassVar[tuple[str, ...]] = ()
+    transferable = True
     _pattern: ClassVar[re.Pattern[str]]
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -79,11 +95,21 @@ class CallRule(Rule):
     def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
         return True
 
-    def check(self, module: DurableModule) -> Iterator[Report]:
-        for call in module.orchestration_calls:
+    def in_code(self, module: DurableModule, region: Region) -> Iterator[Report]:
+        for call in region.calls:
             path = module.call_path(call.func)
-            if path is not None and self._pattern.fullmatch(path) and self.matches(call, path, module):
-                yield self.report(call, describe_call(call, path))
+            if path is not None and self.flags(call, path, module):
+                yield self.report(call, describe_call(call, path), fix=self.fix(call, path, module))
+
+    def flags(self, call: ast.Call, path: str, module: DurableModule) -> bool:
+        """Does this rule report a call to `path`? Team configuration decides first."""
+        verdict = module.call_policy(path)
+        if verdict is not None:
+            return verdict == self.code
+        return bool(self._pattern.fullmatch(path)) and self.matches(call, path, module)
+
+    def fix(self, call: ast.Call, path: str, module: DurableModule) -> Fix | None:
+        return None
 
 
 def describe_call(call: ast.Call, path: str) -> str:

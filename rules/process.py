@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from durable_lint.module import DurableModule
+from durable_lint.module import DurableModule, Region
 from durable_lint.rule import CallRule, Report
 from durable_lint.resolve import source_of
 
@@ -100,9 +100,9 @@ class EnvironmentRead(CallRule):
     message = "{subject} reads configuration that can change while an execution is suspended. Read it once in a step"
     calls = (r"os\.environ\.get", r"os\.getenv")
 
-    def check(self, module: DurableModule) -> Iterator[Report]:
-        yield from super().check(module)
-        for node in module.orchestration_nodes(ast.Subscript):
+    def in_code(self, module: DurableModule, region: Region) -> Iterator[Report]:
+        yield from super().in_code(module, region)
+        for node in region.nodes(ast.Subscript):
             assert isinstance(node, ast.Subscript)
             if isinstance(node.ctx, ast.Load) and module.call_path(node.value) == "os.environ":
                 yield self.report(node, source_of(node))

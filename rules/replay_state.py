@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from durable_lint import sdk
-from durable_lint.module import DurableModule
+from durable_lint.module import DurableModule, Region
 from durable_lint.roles import Role, positional_or_keyword
 from durable_lint.rule import CallRule, Report, Rule
 from durable_lint.resolve import source_of
@@ -52,11 +52,9 @@ def _mutations(module: DurableModule, nodes: list[ast.AST]) -> Iterator[tuple[as
                     yield node, root, "item assignment" if isinstance(target, ast.Subscript) else "attribute assignment"
 
 
-def _function_scope_role(module: DurableModule, scope: Scope) -> Role | None:
-    if scope.kind != "function":
-        return None
-    role = module.function_role(scope.node)
-    return role.role if role is not None else None
+def _is_durable_scope(module: DurableModule, scope: Scope) -> bool:
+    """Is `scope` the body of orchestration code (or a helper handed a DurableContext)?"""
+    return scope.kind == "function" and module.is_durable_function(module.body_owner(scope.node))
 
 
 class CapturedMutation(Rule):
@@ -100,7 +98,7 @@ class CapturedMutation(Rule):
                 continue
             if how == "assignment" and root.id not in scope.nonlocal_names:
                 continue
-            if _function_scope_role(module, binding.scope) is Role.ORCHESTRATION:
+            if _is_durable_scope(module, binding.scope):
                 yield self.report(node, root.id, how=how)
 
     VALID = (
@@ -171,10 +169,11 @@ class GlobalMutation(Rule):
 
     code = "DUR702"
     name = "global-mutation"
-    message = "orchestration code changes module-level `{subject}` ({how}); warm environments keep it between invocations and cold ones lose it. Keep state in step results"
+    message = "{subject} changes module-level state in orchestration code ({how}); warm environments keep it between invocations and cold ones lose it. Keep state in step results"
+    transferable = True
 
-    def check(self, module: DurableModule) -> Iterator[Report]:
-        candidates = module.orchestration_nodes(ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
+    def in_code(self, module: DurableModule, region: Region) -> Iterator[Report]:
+        candidates = region.nodes(ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
         for node, root, how in _mutations(module, candidates):
             scope: Scope = root._dl_scope  # type: ignore[attr-defined]
             binding = scope.lookup(root.id)
@@ -182,11 +181,11 @@ class GlobalMutation(Rule):
                 continue
             if how == "assignment":
                 if root.id in scope.global_names:
-                    yield self.report(node, root.id, how="global assignment")
+                    yield self.report(node, source_of(node), how=f"global {root.id}")
             elif how.startswith(".") and not _is_container(module, binding):
                 continue
             else:
-                yield self.report(node, root.id, how=how)
+                yield self.report(node, source_of(node), how=f"{how.lstrip('.')} on {root.id}")
 
     VALID = (
         """
@@ -269,7 +268,7 @@ class UnstableOperationName(Rule):
 
     def check(self, module: DurableModule) -> Iterator[Report]:
         rebound = {name for node in module.nodes(ast.Global) for name in node.names}  # type: ignore[attr-defined]
-        for call in module.orchestration_calls:
+        for call in module.durable_code.calls:
             method = module.durable_operation(call)
             if method not in sdk.NAME_ARG_INDEX:
                 continue
@@ -279,14 +278,14 @@ class UnstableOperationName(Rule):
             unstable = list(self._unstable_parts(module, name, rebound))
             if unstable:
                 subject = f"{source_of(name)} (from {source_of(unstable[0])})"
-                yield Report(name, self.message.format(subject=subject), covers=tuple(unstable))
+                yield self.report(name, subject, covers=tuple(unstable))
 
     @staticmethod
     def _unstable_parts(module: DurableModule, name: ast.expr, rebound: set[str]) -> Iterator[ast.AST]:
         for node in ast.walk(name):
             if isinstance(node, ast.Call):
                 path = module.call_path(node.func)
-                if path and any(r._pattern.fullmatch(path) and r.matches(node, path, module) for r in _NONDETERMINISTIC):
+                if path and any(r.flags(node, path, module) for r in _NONDETERMINISTIC):
                     yield node
             elif isinstance(node, ast.Name) and node.id in rebound:
                 binding = node._dl_scope.lookup(node.id)  # type: ignore[attr-defined]
@@ -353,7 +352,7 @@ class _SwallowingHandler(Rule):
     caught: frozenset[str]
 
     def check(self, module: DurableModule) -> Iterator[Report]:
-        for node in module.orchestration_nodes(ast.Try, ast.TryStar):
+        for node in module.durable_code.nodes(ast.Try, ast.TryStar):
             assert isinstance(node, (ast.Try, ast.TryStar))
             if not module.durable_operations_in(node.body):
                 continue
@@ -361,7 +360,7 @@ class _SwallowingHandler(Rule):
                 if _catches(module, handler, self.caught) and not _reraises(handler):
                     clause = "except:" if handler.type is None else f"except {source_of(handler.type)}"
                     yield self.report(handler, clause)
-        for node in module.orchestration_nodes(ast.With):
+        for node in module.durable_code.nodes(ast.With):
             assert isinstance(node, ast.With)
             for item in node.items:
                 expr = item.context_expr
@@ -607,7 +606,7 @@ class DurableOpInFinally(Rule):
     message = "{subject} in a finally block runs on every suspension, because the SDK suspends by raising. Move it out of finally"
 
     def check(self, module: DurableModule) -> Iterator[Report]:
-        for node in module.orchestration_nodes(ast.Try, ast.TryStar):
+        for node in module.durable_code.nodes(ast.Try, ast.TryStar):
             assert isinstance(node, (ast.Try, ast.TryStar))
             for call in module.durable_operations_in(node.finalbody):
                 yield self.report(call, f"{source_of(call.func)}()")

@@ -1,0 +1,88 @@
+"""The linted project's modules, found by dotted name and parsed once, for helper analysis.
+
+Only the project is searched: the folder that holds the linted file's top-level
+package, and the configuration root. The standard library and site-packages are
+never entered (a team that wants a library function treated as non-deterministic
+names it in `[tool.durable-lint] calls`).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+
+from durable_lint.module import DurableModule
+
+ModuleFactory = Callable[[ast.Module, Path], DurableModule]
+_MAX_REEXPORT_DEPTH = 8
+
+
+class Project:
+    """Parses project modules on demand and resolves qualified names to their functions."""
+
+    def __init__(self, root: Path, factory: ModuleFactory) -> None:
+        self._root = root.resolve()
+        self._factory = factory
+        self._modules: dict[Path, DurableModule | None] = {}
+
+    def register(self, file: Path, module: DurableModule) -> None:
+        """Reuse a module the engine has already analysed."""
+        self._modules[file.resolve()] = module
+
+    def module_at(self, file: Path) -> DurableModule | None:
+        file = file.resolve()
+        if file not in self._modules:
+            self._modules[file] = None  # a cycle through this file sees "unknown"
+            try:
+                tree = ast.parse(importlib.util.decode_source(file.read_bytes()), filename=str(file))
+                self._modules[file] = self._factory(tree, file)
+            except (OSError, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError, MemoryError):
+                self._modules[file] = None
+        return self._modules[file]
+
+    def resolve_function(self, qualified: str, origin: DurableModule, depth: int = 0) -> tuple[ast.AST, DurableModule] | None:
+        """The def that `pkg.mod.func` names inside the project, following re-exports."""
+        if depth > _MAX_REEXPORT_DEPTH:
+            return None
+        parts = qualified.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            file = self._find(".".join(parts[:split]), origin)
+            if file is None:
+                continue
+            module = self.module_at(file)
+            if module is None or split != len(parts) - 1:
+                return None
+            binding = module.scope.bindings.get(parts[split])
+            if binding is None:
+                return None
+            if binding.kind == "def":
+                return binding.definition, module  # type: ignore[return-value]
+            if binding.kind == "import" and binding.imported:
+                return self.resolve_function(binding.imported, module, depth + 1)
+            return None
+        return None
+
+    def _find(self, dotted: str, origin: DurableModule) -> Path | None:
+        relative = Path(*dotted.split("."))
+        for root in self._roots(origin):
+            for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
+                if candidate.is_file() and not _is_installed(candidate):
+                    return candidate
+        return None
+
+    def _roots(self, origin: DurableModule) -> list[Path]:
+        roots = []
+        if origin.file is not None:
+            top = origin.file.resolve().parent
+            for _ in origin.package.split(".") if origin.package else ():
+                top = top.parent
+            roots.append(top)
+        if self._root not in roots:
+            roots.append(self._root)
+        return roots
+
+
+def _is_installed(path: Path) -> bool:
+    return any(part in ("site-packages", "dist-packages") for part in path.parts)
