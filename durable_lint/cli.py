@@ -1,4 +1,4 @@
-"""The `durable-lint` command: `check` (the default), `rule`.
+"""The `durable-lint` command: `check` (the default), `fix`, `rule`.
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error. Errors are
 one line on stderr, never a traceback.
@@ -14,12 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from durable_lint import __version__
-from durable_lint.config import UsageError, load_settings, validate_selectors
+from durable_lint.config import Settings, UsageError, load_settings, validate_selectors
+from durable_lint.discovery import iter_python_files
 from durable_lint.engine import Linter
-from durable_lint.output import FORMATS, format_statistics
+from durable_lint.finding import Finding
+from durable_lint.output import FORMATS, format_statistics, format_text
 from durable_lint.rule import all_rules
 
-COMMANDS = ("check", "rule")
+COMMANDS = ("check", "fix", "rule")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,22 +41,30 @@ def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
 
 
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable (replaces the default set)")
+    parser.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable on top")
+    parser.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
+    parser.add_argument("--config", type=Path, help="pyproject.toml to read instead of the nearest one")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="durable-lint", description="Static determinism linter for AWS Lambda durable functions.")
     parser.add_argument("--version", action="version", version=f"durable-lint {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = commands.add_parser("check", help="lint files and folders (the default command)")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable (replaces the default set)")
-    check.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable on top")
-    check.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
+    _selection_options(check)
     check.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
     check.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--config", type=Path, help="pyproject.toml to read instead of the nearest one")
     check.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
                        help="worker processes for large trees (default: all cores)")
+
+    fix = commands.add_parser("fix", help="apply the safe fixes (writes files unless --diff)")
+    _selection_options(fix)
+    fix.add_argument("--diff", action="store_true", help="print a unified diff of the fixes instead of writing")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", metavar="CODE")
@@ -70,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(args_list)
         if args.command == "rule":
             return _rule(args)
+        if args.command == "fix":
+            return _fix(args)
         return _check(args)
     except UsageError as error:
         print(f"durable-lint: error: {error}", file=sys.stderr)
@@ -78,22 +90,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _check(args: argparse.Namespace) -> int:
+def _settings(args: argparse.Namespace) -> Settings:
+    """The configuration file's settings with the command line's selection on top."""
     settings = load_settings(args.config)
     for option in ("select", "extend_select", "ignore"):
         value = getattr(args, option)
         if value:
             validate_selectors(value, f"--{option.replace('_', '-')}")
-    settings = replace(
+    return replace(
         settings,
         select=tuple(args.select) if args.select else settings.select,
         extend_select=(*settings.extend_select, *args.extend_select),
         ignore=(*settings.ignore, *args.ignore),
     )
-    findings, _ = Linter(settings).lint_paths(args.paths, jobs=args.jobs)
+
+
+def _check(args: argparse.Namespace) -> int:
+    findings, _ = Linter(_settings(args)).lint_paths(args.paths, jobs=args.jobs)
     output = format_statistics(findings) if args.statistics else FORMATS[args.format](findings)
     sys.stdout.write(output)
     return 1 if findings and not args.exit_zero else 0
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from durable_lint.fixer import FixError, fix_file, write
+
+    settings = _settings(args)
+    linter = Linter(settings)
+    applied = files = failed = 0
+    remaining: list[Finding] = []
+    for file, shown in iter_python_files(args.paths, settings):
+        try:
+            result = fix_file(linter, file, shown)
+        except FixError as error:
+            print(f"durable-lint: error: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        remaining += result.remaining
+        if result.applied:
+            applied, files = applied + result.applied, files + 1
+            if args.diff:
+                sys.stdout.write(result.diff())
+            else:
+                write(file, result)
+    verb = "Would fix" if args.diff else "Fixed"
+    print(f"{verb} {applied} finding(s) in {files} file(s); {len(remaining)} remaining.", file=sys.stderr)
+    if not args.diff:
+        sys.stdout.write(format_text(sorted(remaining)))
+    if failed:
+        return 2
+    return 1 if remaining or (args.diff and applied) else 0
 
 
 def _rule(args: argparse.Namespace) -> int:

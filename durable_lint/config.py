@@ -8,6 +8,12 @@ Keys (all optional):
   step-decorators                   qualified names that act like @durable_step
   step-functions                    functions that run their callable arguments as steps
   wrapper-modules                   modules that re-export the SDK (for the prefilter)
+  calls                             {qualified name or prefix: DUR code | "allow"}: a team's
+                                    own non-deterministic functions, or safe ones; the most
+                                    specific entry wins, e.g.
+                                    calls = { "mycompany.clock.now" = "DUR101",
+                                              "mycompany.ids" = "DUR204",
+                                              "mycompany.ids.stable_id" = "allow" }
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ _LIST_KEYS = (
     "select", "extend-select", "ignore", "exclude", "extend-exclude",
     "workflow-decorators", "step-decorators", "step-functions", "wrapper-modules",
 )
-_KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores"})
+_KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "calls"})
 _SELECTOR = re.compile(r"^(ALL|DUR\d{0,3})$")
 
 
@@ -104,6 +110,14 @@ def _settings_from_table(table: object, path: Path) -> Settings:
         raise UsageError(f"{where} 'per-file-ignores' must map globs to lists of codes")
     for glob, codes in per_file.items():
         validate_selectors(codes, f"{where} 'per-file-ignores' for '{glob}'")
+    calls = table.get("calls", {})
+    if not isinstance(calls, dict) or not all(isinstance(v, str) for v in calls.values()):
+        raise UsageError(f"{where} 'calls' must map qualified names to a rule code or \"allow\"")
+    for name, verdict in calls.items():
+        if verdict != "allow":
+            validate_selectors([verdict], f"{where} 'calls' for '{name}'")
+            if not _call_codes_accept(verdict):
+                raise UsageError(f"{where} 'calls' for '{name}': {verdict} is not a rule about calls")
     return Settings(
         root=path.parent,
         select=lists["select"] if "select" in table else None,
@@ -116,6 +130,7 @@ def _settings_from_table(table: object, path: Path) -> Settings:
             workflow_decorators=frozenset(lists["workflow-decorators"]),
             step_decorators=frozenset(lists["step-decorators"]),
             step_functions=frozenset(lists["step-functions"]),
+            calls=tuple(sorted(calls.items())),
         ),
         wrapper_modules=frozenset(
             lists["wrapper-modules"]
@@ -123,6 +138,13 @@ def _settings_from_table(table: object, path: Path) -> Settings:
                     for name in lists[key] if "." in name)
         ),
     )
+
+
+def _call_codes_accept(code: str) -> bool:
+    from durable_lint.rule import CallRule, all_rules
+
+    rule = all_rules().get(code)
+    return rule is not None and issubclass(rule, CallRule)
 
 
 def validate_selectors(selectors: tuple[str, ...] | list[str], where: str) -> None:

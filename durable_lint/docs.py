@@ -40,6 +40,13 @@ def help_url(rule: type[Rule]) -> str:
     return f"{DOCS_URL}#{anchor(rule)}"
 
 
+class _Placeholders(dict):  # type: ignore[type-arg]
+    """Shows a message's fields as `<field>`."""
+
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
 def render_markdown() -> str:
     """The whole rule catalog as Markdown."""
     rules = all_rules()
@@ -53,7 +60,7 @@ def render_markdown() -> str:
     ]
     out += [f"| [{c}](#{anchor(r)}) | {r.name} | {'on' if r.default_enabled else 'opt-in'} |" for c, r in rules.items()]
     for code, rule in rules.items():
-        out += ["", f"## {code} {rule.name}", "", f"Message: {rule.message.format(subject='`<call>`', how='<how>', context='<context>', where='<where>')}", ""]
+        out += ["", f"## {code} {rule.name}", "", f"Message: {rule.message.format_map(_Placeholders())}", ""]
         out.append(re.sub(r"^## ", "### ", rule.documentation(), flags=re.MULTILINE))
     return "\n".join(out) + "\n"
 

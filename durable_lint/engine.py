@@ -85,7 +85,7 @@ class Linter:
         except (RecursionError, MemoryError):
             return self._parse_error(path, 1, 1, "nesting too deep for Python's parser")
         try:
-            module = self._build_module(tree, file)
+            module = self._build_module(tree, file, text)
             if not module.imports_sdk:
                 return []
             if file is not None:
@@ -97,9 +97,10 @@ class Linter:
         findings = self._to_findings(reports, path, text.splitlines())
         return sorted(without_suppressed(findings, text) if apply_noqa else findings)
 
-    def _build_module(self, tree: ast.Module, file: Path | None) -> DurableModule:
+    def _build_module(self, tree: ast.Module, file: Path | None, source: str | None = None) -> DurableModule:
         return DurableModule(
             tree,
+            source=source,
             package=_package_of(file) if file is not None else "",
             file=file,
             extra=self.settings.extra,
@@ -114,7 +115,7 @@ class Linter:
                 continue
             line = getattr(report.node, "lineno", 1)
             column = _character_column(lines, line, getattr(report.node, "col_offset", 0))
-            findings.add(Finding(path, line, column, rule.code, report.message(rule), rule.name))
+            findings.add(Finding(path, line, column, rule.code, report.message(rule), rule.name, report.fix))
         return list(findings)
 
     def _parse_error(self, path: str, line: int, column: int, message: str) -> list[Finding]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+
+from durable_lint.fixes import Fix, describe
 
 
 @dataclass(frozen=True, order=True)
@@ -15,9 +17,14 @@ class Finding:
     code: str
     message: str
     name: str = ""
+    fix: Fix | None = field(default=None, compare=False)
 
     def as_text(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}"
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {
+            "path": self.path, "line": self.line, "column": self.column, "code": self.code, "name": self.name,
+            "message": self.message, "fixable": self.fix is not None,
+            "fix": describe(self.fix) if self.fix is not None else None,
+        }

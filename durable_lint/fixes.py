@@ -1,25 +1,81 @@
-"""Safe autofixes: what a rule proposes (a `Fix`), and applying fixes to a file with LibCST.
+"""Safe autofixes, the analysis side: what a rule proposes (a `Fix`) and where a fix is safe.
 
 Analysis runs on `ast`; a fix names the node it replaces by its source span, and
-`apply_fixes` finds that node in the LibCST tree of the same source, so the edit
-keeps every comment and all formatting around it. A rule proposes a fix only
-where the rewrite keeps the program valid and its behaviour on a straight run.
+durable_lint.apply_fixes finds that node in the LibCST tree of the same source, so
+the edit keeps every comment and all formatting around it. A rule proposes a fix
+only where the rewrite keeps the program valid and its behaviour on a straight run.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from durable_lint.module import DurableModule
 
 FixKind = Literal["wrap-step", "sorted", "sleep-to-wait", "lambda-param"]
 
 
 @dataclass(frozen=True)
 class Fix:
-    """A proposed rewrite of the expression at a span (lines 1-based, columns 0-based characters)."""
+    """A proposed rewrite of the expression at a span (lines 1-based, columns UTF-8 byte offsets as in ast)."""
 
     kind: FixKind
     start: tuple[int, int]
     end: tuple[int, int]
     context: str = ""  # the DurableContext name in scope, for wrap-step and sleep-to-wait
     step_name: str = ""  # the operation name wrap-step gives the new step
+
+
+def span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A node's (start, end) as (line, character column); ast columns are UTF-8 byte offsets."""
+    return (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+
+def describe(fix: Fix) -> str:
+    """What applying the fix does, for text and JSON output."""
+    if fix.kind == "wrap-step":
+        return f"wrap in {fix.context}.step(lambda _: ..., name=\"{fix.step_name}\")"
+    if fix.kind == "sorted":
+        return "wrap in sorted(...)"
+    if fix.kind == "sleep-to-wait":
+        return f"replace with {fix.context}.wait(Duration.from_seconds(...))"
+    return "add the StepContext parameter: lambda _: ..."
+
+
+def straight_line_context(module: DurableModule, node: ast.AST) -> str | None:
+    """The DurableContext name to use for a fix at `node`, or None where a fix is unsafe.
+
+    Safe means: replayed orchestration code that receives exactly one context, the
+    name still denotes that parameter at `node`, and `node` runs exactly once per
+    run of its function: not in a loop, a comprehension, a lambda or a `finally`.
+    """
+    owner = module.code_owner(node)
+    role = module.roles.role_of(owner) if owner is not None else None
+    if role is None or not module.is_replayed_orchestration(owner) or len(role.context_params) != 1:
+        return None
+    child, parent = node, module.parent(node)
+    while parent is not None and parent is not owner:
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While, ast.Lambda, ast.ListComp, ast.SetComp,
+                               ast.DictComp, ast.GeneratorExp, ast.comprehension)):
+            return None
+        if isinstance(parent, (ast.Try, ast.TryStar)) and child in parent.finalbody:
+            return None
+        child, parent = parent, module.parent(parent)
+    [context] = role.context_params
+    binding = node._dl_scope.lookup(context)  # type: ignore[attr-defined]
+    return context if binding is not None and binding.definition is owner else None
+
+
+def step_name_for(module: DurableModule, call: ast.Call, path: str) -> str:
+    """A readable operation name: the assigned variable, or the function called."""
+    parent = module.parent(call)
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        base = parent.targets[0].id
+    elif isinstance(parent, ast.AnnAssign) and isinstance(parent.target, ast.Name):
+        base = parent.target.id
+    else:
+        base = path.rsplit(".", 1)[-1]
+    return base.strip("_").replace("_", "-") or "value"

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from durable_lint import sdk
+from durable_lint.infer import Inference
 from durable_lint.resolve import Resolver
 from durable_lint.roles import ExtraNames, FunctionRole, Role, RoleMap
 from durable_lint.scopes import build_scopes, enclosing_function
@@ -35,9 +36,10 @@ class Region:
 class DurableModule:
     """A parsed module with its bindings, its function roles and query helpers for rules."""
 
-    def __init__(self, tree: ast.Module, *, package: str = "", file: Path | None = None,
+    def __init__(self, tree: ast.Module, *, source: str | None = None, package: str = "", file: Path | None = None,
                  extra: ExtraNames = ExtraNames(), wrapper_modules: frozenset[str] = frozenset()) -> None:
         self.tree = tree
+        self.source = source
         self.package = package
         self.file = file
         self.scope, self._by_type = build_scopes(tree, package)
@@ -58,6 +60,10 @@ class DurableModule:
     @cached_property
     def functions(self) -> list[ast.AST]:
         return self.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+    @cached_property
+    def inference(self) -> Inference:
+        return Inference(self)
 
     @cached_property
     def imports_sdk(self) -> bool:

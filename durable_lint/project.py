@@ -15,7 +15,7 @@ from pathlib import Path
 
 from durable_lint.module import DurableModule
 
-ModuleFactory = Callable[[ast.Module, Path], DurableModule]
+ModuleFactory = Callable[[ast.Module, Path, str], DurableModule]
 _MAX_REEXPORT_DEPTH = 8
 
 
@@ -36,8 +36,8 @@ class Project:
         if file not in self._modules:
             self._modules[file] = None  # a cycle through this file sees "unknown"
             try:
-                tree = ast.parse(importlib.util.decode_source(file.read_bytes()), filename=str(file))
-                self._modules[file] = self._factory(tree, file)
+                source = importlib.util.decode_source(file.read_bytes())
+                self._modules[file] = self._factory(ast.parse(source, filename=str(file)), file, source)
             except (OSError, SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError, MemoryError):
                 self._modules[file] = None
         return self._modules[file]

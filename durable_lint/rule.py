@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from durable_lint.fixes import Fix
+from durable_lint.fixes import Fix, span, step_name_for, straight_line_context
 from durable_lint.module import DurableModule, Region
 from durable_lint.resolve import source_of
 
@@ -84,6 +84,9 @@ class CallRule(Rule):
     """
 
     calls: ClassVar[tuple[str, ...]] = ()
+    # Call paths whose value `durable-lint fix` can move into a step: the result must
+    # be something the SDK's serdes round-trips unchanged.
+    fixable: ClassVar[frozenset[str]] = frozenset()
     transferable = True
     _pattern: ClassVar[re.Pattern[str]]
 
@@ -109,7 +112,13 @@ class CallRule(Rule):
         return bool(self._pattern.fullmatch(path)) and self.matches(call, path, module)
 
     def fix(self, call: ast.Call, path: str, module: DurableModule) -> Fix | None:
-        return None
+        """Wrap the call in `context.step(lambda _: ..., name=...)` where that is safe."""
+        if path not in self.fixable:
+            return None
+        context = straight_line_context(module, call)
+        if context is None:
+            return None
+        return Fix("wrap-step", *span(call), context=context, step_name=step_name_for(module, call, path))
 
 
 def describe_call(call: ast.Call, path: str) -> str:

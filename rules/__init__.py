@@ -1,5 +1,15 @@
 """The DUR rules, one module per family; importing this package registers them all."""
 
-from durable_lint.rules import clock, concurrency, io, ordering, parsing, process, randomness, replay_state
+from durable_lint.rules import (
+    clock,
+    concurrency,
+    io,
+    ordering,
+    parsing,
+    process,
+    randomness,
+    replay_state,
+    serialization,
+)
 
-__all__ = ["clock", "concurrency", "io", "ordering", "parsing", "process", "randomness", "replay_state"]
+__all__ = ["clock", "concurrency", "io", "ordering", "parsing", "process", "randomness", "replay_state", "serialization"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 
+from durable_lint.fixes import Fix, span, straight_line_context
 from durable_lint.module import DurableModule
 from durable_lint.rule import CallRule
+from durable_lint.sdk import canonical_name, sdk
 
 # time functions that read the clock only when no explicit time is passed:
 # function -> number of positional arguments that make the call deterministic.
@@ -39,6 +41,12 @@ class ClockRead(CallRule):
     ```python
         now = context.step(lambda _: time.time(), name="read-clock")
     ```
+
+    ## Fix safety
+    `durable-lint fix` wraps `time.time()`, `time.monotonic()`, `time.perf_counter()`
+    (and their `_ns` forms), `datetime.now()`, `utcnow()`, `today()` and
+    `date.today()` in `context.step(lambda _: ..., name=...)` when the read runs once
+    per run of the handler (not in a loop, comprehension, lambda or `finally`).
     """
 
     code = "DUR101"
@@ -50,6 +58,11 @@ class ClockRead(CallRule):
         r"datetime\.datetime\.(now|utcnow|today)",
         r"datetime\.date\.today",
         r"time\.(localtime|gmtime|ctime|asctime|strftime)",
+    )
+    fixable = frozenset(
+        {"time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
+         "time.perf_counter_ns", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+         "datetime.date.today"}
     )
 
     def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
@@ -134,12 +147,31 @@ class BlockingSleep(CallRule):
     ```python
         context.wait(Duration.from_seconds(30), name="cool-down")
     ```
+
+    ## Fix safety
+    `durable-lint fix` replaces a `time.sleep(N)` statement, with N a whole number
+    of seconds of at least 1, by `context.wait(Duration.from_seconds(N))` and adds
+    the `Duration` import. Fractional or computed durations are left alone:
+    `Duration` counts whole seconds and a wait takes at least one.
     """
 
     code = "DUR102"
     name = "blocking-sleep"
     message = "{subject} blocks in orchestration code, is repeated on every replay and lost on a crash. Use context.wait(Duration...)"
     calls = (r"time\.sleep", r"asyncio\.sleep")
+
+    def fix(self, call: ast.Call, path: str, module: DurableModule) -> Fix | None:
+        """`time.sleep(N)` as a statement, N a whole number of seconds >= 1 (the least a wait takes)."""
+        seconds = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if path != "time.sleep" or not isinstance(module.parent(call), ast.Expr):
+            return None
+        if not (isinstance(seconds, ast.Constant) and type(seconds.value) is int and seconds.value >= 1):
+            return None
+        duration = module.scope.bindings.get("Duration")
+        if duration is not None and (duration.kind != "import" or canonical_name(duration.imported or "") != sdk("Duration")):
+            return None
+        context = straight_line_context(module, call)
+        return Fix("sleep-to-wait", *span(call), context=context) if context else None
 
     VALID = (
         """

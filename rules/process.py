@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from durable_lint.module import DurableModule, Region
-from durable_lint.rule import CallRule, Report
+from durable_lint.rule import CallRule, Report, Rule
 from durable_lint.resolve import source_of
 
 
@@ -128,5 +128,73 @@ class EnvironmentRead(CallRule):
             table = os.environ["TABLE"]  # <- DUR402
             region = os.getenv("AWS_REGION")  # <- DUR402
             return context.step(lambda _: f"{table}@{region}", name="where")
+        """,
+    )
+
+
+_UNSALTED_HASH = frozenset({"int", "float", "bool"})
+
+
+class SaltedHash(Rule):
+    """
+    ## What it does
+    Flags `hash()` in orchestration code of a value inferred to be `str` or `bytes`,
+    or of unknown type. `hash()` of an int, float, bool, or a tuple of them stays quiet.
+
+    ## Why is this bad?
+    Python salts the hashes of `str` and `bytes` per process (`PYTHONHASHSEED`).
+    A shard, bucket or branch chosen by `hash(key)` differs in each Lambda
+    execution environment, so a replay in a fresh environment takes another path.
+
+    ## Example
+    ```python
+        shard = hash(event["customer_id"]) % 8
+    ```
+
+    ## Use instead
+    ```python
+        shard = zlib.crc32(event["customer_id"].encode()) % 8
+    ```
+    """
+
+    code = "DUR403"
+    name = "salted-hash"
+    message = "{subject} hashes a string (or a value of unknown type), and string hashes are salted per process. Use hashlib or zlib.crc32"
+    transferable = True
+
+    def in_code(self, module: DurableModule, region: Region) -> Iterator[Report]:
+        for call in region.calls:
+            if module.call_path(call.func) != "builtins.hash" or len(call.args) != 1:
+                continue
+            if not self._unsalted(module, call.args[0]):
+                yield self.report(call, f"hash({source_of(call.args[0])})")
+
+    def _unsalted(self, module: DurableModule, value: ast.expr) -> bool:
+        if isinstance(value, ast.Tuple):
+            return all(self._unsalted(module, element) for element in value.elts)
+        return module.inference.kind(value) in _UNSALTED_HASH
+
+    VALID = (
+        """
+        import zlib
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            shard = zlib.crc32(event["customer_id"].encode()) % 8
+            bucket = hash(int(event["count"])) % 4
+            pair = hash((1, 2))
+            return context.step(lambda _: (shard, bucket, pair), name="route")
+        """,
+    )
+    INVALID = (
+        """
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            shard = hash(event["customer_id"]) % 8  # <- DUR403
+            tag = hash(f"{event['region']}-x")  # <- DUR403
+            return context.step(lambda _: (shard, tag), name="route")
         """,
     )

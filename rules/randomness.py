@@ -52,6 +52,10 @@ class RandomNumber(CallRule):
         r"random\.Random",
         r"numpy\.random\.\w+",
     )
+    fixable = frozenset(
+        f"random.{name}" for name in ("random", "randint", "uniform", "randrange", "choice", "choices", "sample",
+                                      "getrandbits", "gauss", "normalvariate", "triangular", "expovariate")
+    )
 
     def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
         function = path.rsplit(".", 1)[-1]
@@ -124,6 +128,8 @@ class CryptoRandom(CallRule):
     name = "crypto-random"
     message = "{subject} returns new random bytes on every replay of orchestration code. Generate them in a step"
     calls = (r"secrets\.\w+", r"os\.(urandom|getrandom)", r"ssl\.RAND_bytes")
+    fixable = frozenset({"secrets.token_hex", "secrets.token_bytes", "secrets.token_urlsafe", "secrets.randbelow",
+                         "secrets.randbits", "secrets.choice", "os.urandom"})
 
     VALID = (
         """
@@ -181,6 +187,7 @@ class RandomUuid(CallRule):
     name = "random-uuid"
     message = "{subject} creates a new id on every replay of orchestration code. Create it in a step, or use uuid5 of event data"
     calls = (r"uuid\.uuid[14]",)
+    fixable = frozenset({"uuid.uuid1", "uuid.uuid4"})
 
     VALID = (
         """

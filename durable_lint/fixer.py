@@ -1,0 +1,67 @@
+"""`durable-lint fix`: apply the safe fixes to files, verifying each result before writing it.
+
+A fixed file is written only if it compiles and re-linting it shows every fixed
+finding gone (no fewer findings of other codes, no new ones). The original encoding
+and line endings are kept.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tokenize
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from durable_lint.apply_fixes import apply_fixes
+from durable_lint.engine import Linter
+from durable_lint.finding import Finding
+
+
+class FixError(Exception):
+    """A file whose fixes could not be verified; it is left untouched."""
+
+
+@dataclass(frozen=True)
+class FileFix:
+    path: str
+    original: str
+    fixed: str
+    applied: int
+    remaining: list[Finding]
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True), self.fixed.splitlines(keepends=True),
+                fromfile=f"a/{self.path}", tofile=f"b/{self.path}",
+            )
+        )
+
+
+def fix_file(linter: Linter, file: Path, shown: str) -> FileFix:
+    """The file's fixed text (not written) and what remains to be done by hand."""
+    findings = linter.lint_file(file, shown)
+    fixes = [f.fix for f in findings if f.fix is not None]
+    if not fixes:
+        return FileFix(shown, "", "", 0, findings)
+    data = file.read_bytes()
+    encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
+    original = data.decode(encoding)
+    fixed, applied = apply_fixes(original, fixes)
+    try:
+        compile(fixed, shown, "exec")
+    except SyntaxError as error:
+        raise FixError(f"{shown}: the fixed file would not compile ({error.msg}); left unchanged") from None
+    after = linter.lint_source(fixed.encode(encoding), shown, file=file)
+    fixed_codes = Counter(f.code for f in findings if f.fix is not None and f.fix in applied)
+    expected = Counter(f.code for f in findings) - fixed_codes
+    if Counter(f.code for f in after) != expected:
+        raise FixError(f"{shown}: re-linting the fixed file did not confirm the fixes; left unchanged")
+    return FileFix(shown, original, fixed, len(applied), after)
+
+
+def write(file: Path, result: FileFix) -> None:
+    data = file.read_bytes()
+    encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
+    file.write_bytes(result.fixed.encode(encoding))
