@@ -109,9 +109,10 @@ class Linter:
 
     def _to_findings(self, reports: list[tuple[Rule, Report]], path: str, lines: list[str]) -> list[Finding]:
         covered = {id(node) for _, report in reports for node in report.covers}
+        superseded = {(id(report.node), code) for rule, report in reports for code in rule.supersedes}
         findings = set()
         for rule, report in reports:
-            if id(report.node) in covered:
+            if id(report.node) in covered or (id(report.node), rule.code) in superseded:
                 continue
             line = getattr(report.node, "lineno", 1)
             column = _character_column(lines, line, getattr(report.node, "col_offset", 0))

@@ -53,6 +53,9 @@ class Rule:
                 raise RuntimeError(f"rule code {code} is defined twice")
             _REGISTRY[code] = cls
 
+    # Codes this rule makes redundant at the same node: one finding per site, the
+    # more specific rule's.
+    supersedes: ClassVar[frozenset[str]] = frozenset()
     # A transferable rule also applies to helper functions that orchestration code
     # calls; its findings there are reported at the call site with the chain.
     transferable: ClassVar[bool] = False

@@ -305,3 +305,130 @@ class PrintLogging(CallRule):
 def _writes(mode: ast.expr | None) -> bool:
     """Does an open() mode write? Unknown (non-literal) modes are given the benefit of the doubt."""
     return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and any(c in mode.value for c in "wax+")
+
+
+class Subprocess(CallRule):
+    """
+    ## What it does
+    Flags processes started from orchestration code: `subprocess.*`, `os.system()`,
+    `os.popen()`, `os.exec*()`, `os.spawn*()` and asyncio's subprocess functions.
+
+    ## Why is this bad?
+    The command runs again on every replay, and its output (from another program,
+    in another execution environment) can differ each time.
+
+    ## Example
+    ```python
+        version = subprocess.check_output(["git", "rev-parse", "HEAD"])
+    ```
+
+    ## Use instead
+    ```python
+        version = context.step(lambda _: subprocess.check_output(["git", "rev-parse", "HEAD"]).decode(), name="version")
+    ```
+    """
+
+    code = "DUR505"
+    name = "subprocess"
+    message = "{subject} starts a process from orchestration code: repeated on every replay, with output that can differ. Run it in a step"
+    calls = (
+        r"subprocess\.(run|call|check_call|check_output|Popen|getoutput|getstatusoutput)",
+        r"os\.(system|popen|exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?|fork|forkpty)",
+        r"asyncio\.(create_subprocess_exec|create_subprocess_shell)",
+    )
+
+    VALID = (
+        """
+        import subprocess
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            out = context.step(lambda _: subprocess.run(["true"], check=True).returncode, name="run")
+            return out
+        """,
+    )
+    INVALID = (
+        """
+        import os
+        import subprocess
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            head = subprocess.check_output(["git", "rev-parse", "HEAD"])  # <- DUR505
+            os.system("sync")  # <- DUR505
+            return context.step(lambda _: head.decode(), name="head")
+        """,
+    )
+
+
+class FilesystemRead(CallRule):
+    """
+    ## What it does
+    Opt-in. Flags file reads in orchestration code: `open()` in read mode (the
+    default), `Path.read_text()`, `Path.read_bytes()` and `Path.open()` for reading.
+
+    ## Why is this bad?
+    Files outside the deployment package differ between Lambda execution
+    environments (a warm `/tmp` keeps what an earlier invocation wrote, a cold one
+    is empty), so a replay can read something else. Files shipped with the function
+    are the same everywhere, which is why this rule is opt-in.
+
+    ## Example
+    ```python
+        rows = open("/tmp/batch.csv").read().splitlines()
+    ```
+
+    ## Use instead
+    ```python
+        rows = context.step(lambda _: open("/tmp/batch.csv").read().splitlines(), name="read-batch")
+    ```
+    """
+
+    code = "DUR506"
+    name = "filesystem-read"
+    default_enabled = False
+    message = "{subject} reads a file in orchestration code, and files differ between execution environments. Read it in a step"
+    calls = (
+        r"builtins\.open",
+        r"io\.open",
+        _PATH_CLASS + r"\.(read_text|read_bytes|open)",
+    )
+
+    def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
+        if path.endswith((".read_text", ".read_bytes")):
+            return True
+        mode = positional_or_keyword(call, 0 if path.endswith(".open") and not path.startswith(("builtins", "io")) else 1, "mode")
+        return _reads(mode)
+
+    VALID = (
+        """
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            text = context.step(lambda _: open("/tmp/batch.csv").read(), name="read")
+            return text
+        """,
+    )
+    INVALID = (
+        """
+        from pathlib import Path
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            with open("/tmp/batch.csv") as batch:  # <- DUR506
+                rows = batch.read().splitlines()
+            marker = Path("/tmp/marker").read_text()  # <- DUR506
+            return context.step(lambda _: [rows, marker], name="rows")
+        """,
+    )
+
+
+def _reads(mode: ast.expr | None) -> bool:
+    """Does an open() mode only read? No mode means "r"; a computed mode is not judged."""
+    if mode is None:
+        return True
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and not any(c in mode.value for c in "wax+")

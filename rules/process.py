@@ -198,3 +198,94 @@ class SaltedHash(Rule):
             return context.step(lambda _: (shard, tag), name="route")
         """,
     )
+
+
+_INVOCATION_ATTRIBUTES = frozenset({"aws_request_id", "log_stream_name", "get_remaining_time_in_millis"})
+_INVOCATION_VARIABLES = frozenset({"_X_AMZN_TRACE_ID", "AWS_LAMBDA_LOG_STREAM_NAME"})
+
+
+class InvocationMetadata(Rule):
+    """
+    ## What it does
+    Flags reads of per-invocation metadata in orchestration code:
+    `context.lambda_context.aws_request_id`, `.log_stream_name`,
+    `.get_remaining_time_in_millis()`, and the environment variables
+    `_X_AMZN_TRACE_ID` and `AWS_LAMBDA_LOG_STREAM_NAME`.
+
+    ## Why is this bad?
+    Every replay is a new Lambda invocation with a new request id, trace id, log
+    stream and time budget. A value built from them (an idempotency key, a branch
+    on remaining time) differs between the first run and each replay.
+
+    ## Example
+    ```python
+        key = f"charge-{context.lambda_context.aws_request_id}"
+    ```
+
+    ## Use instead
+    Use the execution's own identity, which is stable across replays, or capture the
+    value once in a step:
+    ```python
+        key = f"charge-{context.execution_context.durable_execution_arn}"
+    ```
+    """
+
+    code = "DUR404"
+    name = "invocation-metadata"
+    message = "{subject} belongs to this invocation, and every replay is a new invocation. Use the execution ARN, or capture it once in a step"
+    supersedes = frozenset({"DUR402"})
+    transferable = True
+
+    def in_code(self, module: DurableModule, region: Region) -> Iterator[Report]:
+        for node in region.nodes(ast.Attribute):
+            assert isinstance(node, ast.Attribute)
+            if node.attr in _INVOCATION_ATTRIBUTES and self._is_lambda_context(module, node.value):
+                reported = module.parent(node) if node.attr.startswith("get_") else node
+                yield self.report(reported or node, source_of(node))
+        for node in region.nodes(ast.Subscript):
+            assert isinstance(node, ast.Subscript)
+            if module.call_path(node.value) == "os.environ" and _constant(node.slice) in _INVOCATION_VARIABLES:
+                yield self.report(node, source_of(node))
+        for call in region.calls:
+            if module.call_path(call.func) in ("os.environ.get", "os.getenv") and call.args:
+                if _constant(call.args[0]) in _INVOCATION_VARIABLES:
+                    yield self.report(call, source_of(call))
+
+    @staticmethod
+    def _is_lambda_context(module: DurableModule, expr: ast.expr) -> bool:
+        if isinstance(expr, ast.Name):
+            binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+            if binding is not None and binding.kind == "assign" and len(binding.values) == 1:
+                expr = binding.values[0]
+        return isinstance(expr, ast.Attribute) and expr.attr == "lambda_context" and module.roles.is_context(expr.value)
+
+    VALID = (
+        """
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            arn = context.execution_context.durable_execution_arn
+            request = context.step(lambda _: context.lambda_context.aws_request_id, name="first-request")
+            return context.step(lambda _: f"{arn}-{request}", name="key")
+        """,
+    )
+    INVALID = (
+        """
+        import os
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            key = f"charge-{context.lambda_context.aws_request_id}"  # <- DUR404
+            lc = context.lambda_context
+            if lc.get_remaining_time_in_millis() < 1000:  # <- DUR404
+                return "later"
+            trace = os.environ["_X_AMZN_TRACE_ID"]  # <- DUR404
+            return context.step(lambda _: (key, trace), name="charge")
+        """,
+    )
+
+
+def _constant(node: ast.expr) -> object:
+    return node.value if isinstance(node, ast.Constant) else None

@@ -213,3 +213,82 @@ class RandomUuid(CallRule):
             return context.step(lambda _: order_id, name="create-order")
         """,
     )
+
+
+class IdGenerator(CallRule):
+    """
+    ## What it does
+    Flags third-party time- or random-based id generators in orchestration code:
+    `ulid.new()`, `ulid.ULID()`, `shortuuid.uuid()`, `nanoid.generate()`,
+    `bson.ObjectId()`, `ksuid`, `cuid`, `uuid6.uuid7()`, `uuid.uuid7()` (Python
+    3.14) and `uuid_utils`. Parsing an existing id (`ULID.from_str(...)`,
+    `ObjectId(text)`) stays quiet. Add your own generators with
+    `calls = { "mycompany.ids.new_id" = "DUR204" }` in `[tool.durable-lint]`.
+
+    ## Why is this bad?
+    These ids embed the current time or random bits, so each replay makes a new one:
+    records keyed by it are duplicated and lookups by it fail after a suspension.
+
+    ## Example
+    ```python
+        order_id = str(ulid.new())
+    ```
+
+    ## Use instead
+    ```python
+        order_id = context.step(lambda _: str(ulid.new()), name="order-id")
+    ```
+    """
+
+    code = "DUR204"
+    name = "id-generator"
+    message = "{subject} generates a time- or random-based id on every replay of orchestration code. Generate it in a step"
+    calls = (
+        r"ulid\.(new|ulid|ULID|api\.new)",
+        r"shortuuid\.(uuid|random|ShortUUID\(\)\.(uuid|random))",
+        r"nanoid\.(generate|non_secure_generate)",
+        r"bson\.(objectid\.)?ObjectId",
+        r"ksuid\.(ksuid|Ksuid|KsuidMs)",
+        r"cuid\.(cuid|slug)",
+        r"cuid2\.(cuid_wrapper|Cuid\(\)\.generate)",
+        r"uuid6\.uuid[678]",
+        r"uuid\.uuid[678]",
+        r"uuid_utils\.uuid[14678]",
+    )
+
+    def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
+        # ULID(...) / ObjectId(...) / Ksuid(...) with an argument parses an existing id.
+        if path.rsplit(".", 1)[-1] in ("ULID", "ObjectId", "Ksuid", "KsuidMs"):
+            return not call.args and not call.keywords
+        return True
+
+    VALID = (
+        """
+        import ulid
+        from bson import ObjectId
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            order_id = context.step(lambda _: str(ulid.new()), name="order-id")
+            parsed = ObjectId(event["object_id"])
+            return [order_id, str(parsed)]
+        """,
+    )
+    INVALID = (
+        """
+        import nanoid
+        import shortuuid
+        from bson import ObjectId
+        from uuid6 import uuid7
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            short = shortuuid.uuid()  # <- DUR204
+            nano = nanoid.generate(size=10)  # <- DUR204
+            oid = ObjectId()  # <- DUR204
+            sortable = uuid7()  # <- DUR204
+            return context.step(lambda _: [short, nano, str(oid), str(sortable)], name="ids")
+        """,
+    )

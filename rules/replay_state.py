@@ -639,3 +639,88 @@ class DurableOpInFinally(Rule):
             return "ok"
         """,
     )
+
+
+class ReplayConditional(Rule):
+    """
+    ## What it does
+    Flags `if`/`while` on `context.is_replaying()` whose body issues durable
+    operations, returns, raises, breaks out of a loop, or changes state.
+    Logging-only bodies stay quiet.
+
+    ## Why is this bad?
+    `is_replaying()` is true on replays and false on the first run by construction,
+    so code that branches on it does different work in the run that writes the
+    checkpoints and in the runs that read them: operations shift position and state
+    diverges.
+
+    ## Example
+    ```python
+        if not context.is_replaying():
+            context.step(send_welcome_email(user))
+    ```
+
+    ## Use instead
+    Steps already run once; for logs, `context.logger` is replay-aware.
+    """
+
+    code = "DUR405"
+    name = "replay-conditional"
+    message = "{subject} branches on replay status, so the first run and its replays do different work. Steps already run once; use context.logger for logs"
+
+    def check(self, module: DurableModule) -> Iterator[Report]:
+        for node in module.durable_code.nodes(ast.If, ast.While, ast.IfExp):
+            assert isinstance(node, (ast.If, ast.While, ast.IfExp))
+            if not self._tests_replay(module, node.test):
+                continue
+            branches = [node.body, node.orelse] if isinstance(node, ast.IfExp) else [*node.body, *node.orelse]
+            if isinstance(node, ast.IfExp) or self._acts(module, branches):
+                yield self.report(node, f"`{source_of(node.test)}`")
+
+    @staticmethod
+    def _tests_replay(module: DurableModule, test: ast.expr) -> bool:
+        return any(
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "is_replaying"
+            and module.roles.is_context(call.func.value)
+            for call in ast.walk(test)
+        )
+
+    @staticmethod
+    def _acts(module: DurableModule, statements: list[ast.AST]) -> bool:
+        """Does the code do more than log?"""
+        if module.durable_operations_in(statements):  # type: ignore[arg-type]
+            return True
+        for statement in statements:
+            for node in ast.walk(statement):
+                if isinstance(node, (ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Assign, ast.AugAssign,
+                                     ast.AnnAssign, ast.Delete, ast.Global, ast.Nonlocal)):
+                    return True
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_METHODS:
+                    return True
+        return False
+
+    VALID = (
+        """
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            if not context.is_replaying():
+                context.logger.info("first run of %s", event["id"])
+            return context.step(lambda _: event["id"], name="work")
+        """,
+    )
+    INVALID = (
+        """
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            sent = []
+            if not context.is_replaying():  # <- DUR405
+                context.step(lambda _: "welcome", name="welcome-email")
+            if context.is_replaying():  # <- DUR405
+                sent.append("again")
+            return context.step(lambda _: sent, name="done")
+        """,
+    )

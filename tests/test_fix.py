@@ -134,8 +134,20 @@ def test_fix_keeps_encoding_and_line_endings(tmp_path: Path, monkeypatch) -> Non
     assert b'key = context.step(lambda _: uuid.uuid4(), name="key")\r\n' in data
 
 
-@pytest.mark.parametrize("command", [["fix", "nope.py"], ["fix", "--select", "DUR9", "."]])
+@pytest.mark.parametrize("command", [["fix", "nope.py"], ["fix", "--select", "DUR99", "."]])
 def test_fix_usage_errors(tmp_path: Path, monkeypatch, capsys, command: list[str]) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(command) == 2
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_zero_argument_step_lambda_gets_its_parameter(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "h.py"
+    path.write_text(
+        "from aws_durable_execution_sdk_python import durable_execution\n\n\n@durable_execution\n"
+        "def handler(event, context):\n    return context.step(lambda: event['x'] * 2, name='double')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "h.py"]) == 0
+    assert "context.step(lambda _: event['x'] * 2, name='double')" in path.read_text()
+    assert run_handler(path, {"x": 21}) == 42
