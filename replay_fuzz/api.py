@@ -1,0 +1,74 @@
+"""The Python API: `fuzz(handler, events=..., effects=...) -> Report`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from hypothesis.database import ExampleDatabase
+
+from replay_fuzz.effects import install_effects
+from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
+from replay_fuzz.guard import refuse_network
+from replay_fuzz.report import Report
+from replay_fuzz.runner import RunOptions
+from replay_fuzz.schedule import Schedule
+
+
+@contextlib.contextmanager
+def _quiet_sdk_logs() -> Iterator[None]:
+    """The SDK logs every injected crash with a traceback; the report says what matters."""
+    sdk_logger = logging.getLogger("aws_durable_execution_sdk_python")
+    previous = sdk_logger.level
+    sdk_logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        sdk_logger.setLevel(previous)
+
+
+def fuzz(
+    handler: Callable[..., Any],
+    *,
+    events: Iterable[Any] = ({},),
+    effects: Sequence[str] = (),
+    max_examples: int = 100,
+    seed: int | None = None,
+    strict_effects: bool = False,
+    allow_network: bool = False,
+    invocation_timeout: float = 10.0,
+    max_invocations: int = 50,
+    target: str | None = None,
+    replay: str | None = None,
+    database: ExampleDatabase | None | str = "default",
+    progress: bool = False,
+) -> Report:
+    """Fuzz a `@durable_execution` handler and return the report.
+
+    `effects` names side-effecting functions as "module:function"; each is recorded
+    with the operation that runs it. `max_examples` bounds the random search that
+    follows the exhaustive single-fault pass; `seed` makes that search repeatable.
+    `replay` runs exactly one schedule from a problem's replay token. `database` is
+    Hypothesis' example database (default: `.hypothesis/examples`; None keeps none).
+    """
+    name = target or f"{handler.__module__}:{getattr(handler, '__name__', 'handler')}"
+    report = Report(name)
+    install_effects(list(effects))
+    options = RunOptions(max_invocations=max_invocations, invocation_timeout=invocation_timeout)
+    schedule = Schedule.from_token(replay) if replay else None
+    chosen_database = default_database() if database == "default" else database
+    refused: list[str] = []
+    started = time.perf_counter()
+    guard = contextlib.nullcontext() if allow_network else refuse_network(refused)
+    with guard, _quiet_sdk_logs():
+        for event in events:
+            campaign = Campaign(handler, event, name, options, strict_effects, report)
+            report.problems += fuzz_campaign(campaign, max_examples=max_examples, seed=seed,
+                                             database=chosen_database, replay=schedule, progress=progress)  # type: ignore[arg-type]
+    report.elapsed_s = time.perf_counter() - started
+    if refused:
+        report.notes.append(f"refused {len(refused)} network connection(s), first to {refused[0]}; pass --allow-network to permit them")
+    return report

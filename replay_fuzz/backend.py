@@ -1,0 +1,261 @@
+"""An in-memory durable execution service: the SDK's `DurableServiceClient`, with faults.
+
+It keeps the execution's operations as the service would, applying each checkpoint
+batch atomically: START, SUCCEED, FAIL and RETRY per operation type, with every
+transition validated (an invalid one is recorded and rejected, as the service
+rejects it). Between invocations `advance()` does what the service does while an
+execution is suspended: it moves the clock to the earliest due timer, completes
+waits, makes retries ready, answers callbacks and chained invokes.
+
+A `FaultPlan` decides, per checkpoint boundary `(operation id, action, occurrence)`,
+whether the batch holding it is persisted normally, lost (the invocation dies
+before the service stores it: the at-least-once window), persisted and then the
+invocation dies, or persisted with no new token (the SDK suspends cleanly). An
+`Exception`, never a BaseException, is raised from `checkpoint()`: the SDK's
+checkpoint thread only catches `Exception`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from aws_durable_execution_sdk_python.lambda_service import (
+    CallbackDetails,
+    ChainedInvokeDetails,
+    CheckpointOutput,
+    CheckpointUpdatedExecutionState,
+    ContextDetails,
+    ErrorObject,
+    ExecutionDetails,
+    Operation,
+    OperationAction,
+    OperationStatus,
+    OperationType,
+    OperationUpdate,
+    StateOutput,
+    StepDetails,
+    WaitDetails,
+)
+
+TERMINAL = frozenset({OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.CANCELLED,
+                      OperationStatus.TIMED_OUT, OperationStatus.STOPPED})
+Boundary = tuple[str, str, int]  # (operation id, action, occurrence)
+
+
+class InjectedCrash(Exception):  # noqa: N818 - it is a crash, not an error of the code under test
+    """The invocation dies at a checkpoint (raised from `checkpoint()`)."""
+
+
+class InvalidCheckpoint(Exception):  # noqa: N818
+    """The service rejects an update that is not a valid transition."""
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    """How the outside world answers a callback."""
+
+    kind: str = "success"  # success | failure | timeout
+    payload: str = '"approved"'
+
+    def apply(self, operation: Operation) -> Operation:
+        details = operation.callback_details or CallbackDetails(callback_id=operation.operation_id)
+        if self.kind == "success":
+            return replace(operation, status=OperationStatus.SUCCEEDED,
+                           callback_details=replace(details, result=self.payload))
+        if self.kind == "timeout":
+            return replace(operation, status=OperationStatus.TIMED_OUT, callback_details=replace(
+                details, error=ErrorObject(message="Callback timed out", type="CallbackTimeoutError", data=None, stack_trace=None)))
+        return replace(operation, status=OperationStatus.FAILED, callback_details=replace(
+            details, error=ErrorObject(message="Callback failed", type="CallbackFailure", data=None, stack_trace=None)))
+
+
+FaultPlan = Callable[[Boundary, OperationUpdate], str | None]  # -> "drop" | "after" | "revoke" | "pend" | None
+
+
+@dataclass
+class Backend:
+    """The service's view of one execution."""
+
+    arn: str
+    event_payload: str
+    start: datetime.datetime
+    fault_plan: FaultPlan = lambda boundary, update: None  # noqa: E731
+    callback_outcome: Callable[[Operation], CallbackOutcome] = lambda operation: CallbackOutcome()  # noqa: E731
+    invoke_result: Callable[[str, str | None], str] = lambda function, payload: "null"  # noqa: E731
+    on_time: Callable[[datetime.datetime], object] = lambda now: None  # noqa: E731 - told when a wait moves the clock
+    now: datetime.datetime = field(init=False)
+    operations: dict[str, Operation] = field(default_factory=dict, init=False)
+    invalid: list[str] = field(default_factory=list, init=False)
+    boundaries: list[Boundary] = field(default_factory=list, init=False)
+    _seen: Counter[tuple[str, str]] = field(default_factory=Counter, init=False)
+    _tokens: itertools.count[int] = field(default_factory=itertools.count, init=False)
+    _pending_start: set[str] = field(default_factory=set, init=False)
+    _invoke_payloads: dict[str, tuple[str, str | None]] = field(default_factory=dict, init=False)
+    # Steps whose retry the fuzzer caused: made ready without moving the clock, so
+    # time-derived results stay comparable with the straight-through run.
+    instant_retries: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self.now = self.start
+        execution_id = self.arn.split("/")[-1]
+        self.operations[execution_id] = Operation(
+            operation_id=execution_id, operation_type=OperationType.EXECUTION, status=OperationStatus.STARTED,
+            start_timestamp=self.start, execution_details=ExecutionDetails(input_payload=self.event_payload),
+        )
+
+    # -- the DurableServiceClient protocol ------------------------------------------
+
+    def checkpoint(self, durable_execution_arn: str, checkpoint_token: str, updates: list[OperationUpdate],
+                   client_token: str | None) -> CheckpointOutput:
+        verdict = None
+        for update in updates:
+            key = (update.operation_id, update.action.value)
+            self._seen[key] += 1
+            boundary = (*key, self._seen[key])
+            self.boundaries.append(boundary)
+            if verdict is None:
+                verdict = self.fault_plan(boundary, update)
+        if verdict == "drop":
+            raise InjectedCrash(f"the invocation died before checkpoint {_describe(updates)} was stored")
+        changed = [self._apply(update, pend=verdict == "pend") for update in updates]
+        if verdict == "after":
+            raise InjectedCrash(f"the invocation died after checkpoint {_describe(updates)} was stored")
+        finished = any(u.operation_type is OperationType.EXECUTION for u in updates)
+        token = None if verdict == "revoke" or finished else f"token-{next(self._tokens)}"
+        return CheckpointOutput(checkpoint_token=token,
+                                new_execution_state=CheckpointUpdatedExecutionState(operations=changed))
+
+    def get_execution_state(self, durable_execution_arn: str, checkpoint_token: str, next_marker: str,
+                            max_items: int = 1000) -> StateOutput:
+        return StateOutput(operations=list(self.operations.values()), next_marker=None)
+
+    def token(self) -> str:
+        return f"token-{next(self._tokens)}"
+
+    # -- applying updates ---------------------------------------------------------------
+
+    def _apply(self, update: OperationUpdate, pend: bool) -> Operation:
+        current = self.operations.get(update.operation_id)
+        problem = _invalid_transition(current, update)
+        if problem:
+            message = f"invalid checkpoint for {update.operation_type.value} {update.name or update.operation_id[:12]}: {problem}"
+            self.invalid.append(message)
+            raise InvalidCheckpoint(message)
+        operation = self._transition(current, update)
+        if update.action is OperationAction.START and not pend:
+            operation = self._complete_at_start(operation, update)
+        elif update.action is OperationAction.START and operation.operation_type in (
+            OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE
+        ):
+            self._pending_start.add(operation.operation_id)
+        self.operations[update.operation_id] = operation
+        return operation
+
+    def _transition(self, current: Operation | None, update: OperationUpdate) -> Operation:
+        action, kind = update.action, update.operation_type
+        base = current or Operation(
+            operation_id=update.operation_id, operation_type=kind, status=OperationStatus.STARTED,
+            parent_id=update.parent_id, name=update.name, sub_type=update.sub_type, start_timestamp=self.now,
+        )
+        if kind is OperationType.EXECUTION:
+            status = OperationStatus.SUCCEEDED if action is OperationAction.SUCCEED else OperationStatus.FAILED
+            return replace(base, status=status, end_timestamp=self.now)
+        if action is OperationAction.START:
+            if kind is OperationType.STEP:
+                attempts = base.step_details.attempt if base.step_details else 0
+                return replace(base, status=OperationStatus.STARTED, step_details=StepDetails(attempt=attempts))
+            if kind is OperationType.WAIT:
+                seconds = update.wait_options.wait_seconds if update.wait_options else 1
+                return replace(base, wait_details=WaitDetails(self.now + datetime.timedelta(seconds=seconds)))
+            if kind is OperationType.CALLBACK:
+                return replace(base, callback_details=CallbackDetails(callback_id=f"callback-{update.operation_id[:16]}"))
+            if kind is OperationType.CHAINED_INVOKE:
+                self._invoke_payloads[update.operation_id] = (
+                    update.chained_invoke_options.function_name if update.chained_invoke_options else "", update.payload)
+                return replace(base, chained_invoke_details=ChainedInvokeDetails())
+            return base  # CONTEXT
+        if action is OperationAction.RETRY:
+            attempts = (base.step_details.attempt if base.step_details else 0) + 1
+            delay = update.step_options.next_attempt_delay_seconds if update.step_options else 1
+            return replace(base, status=OperationStatus.PENDING, step_details=StepDetails(
+                attempt=attempts, next_attempt_timestamp=self.now + datetime.timedelta(seconds=max(delay, 1)),
+                result=update.payload, error=update.error))
+        status = OperationStatus.SUCCEEDED if action is OperationAction.SUCCEED else OperationStatus.FAILED
+        done = replace(base, status=status, end_timestamp=self.now)
+        if kind is OperationType.STEP:
+            attempts = (base.step_details.attempt if base.step_details else 0) + 1
+            return replace(done, step_details=StepDetails(attempt=attempts, result=update.payload, error=update.error))
+        if kind is OperationType.CONTEXT:
+            replay = bool(update.context_options and update.context_options.replay_children)
+            return replace(done, context_details=ContextDetails(replay_children=replay, result=update.payload, error=update.error))
+        return done
+
+    def _complete_at_start(self, operation: Operation, update: OperationUpdate) -> Operation:
+        """Straight through: a wait, callback or invoke is already complete when it starts."""
+        kind = operation.operation_type
+        if kind is OperationType.WAIT:
+            self.now = max(self.now, operation.wait_details.scheduled_end_timestamp)  # type: ignore[union-attr]
+            self.on_time(self.now)
+            return replace(operation, status=OperationStatus.SUCCEEDED, end_timestamp=self.now)
+        if kind is OperationType.CALLBACK:
+            return self.callback_outcome(operation).apply(operation)
+        if kind is OperationType.CHAINED_INVOKE:
+            function, payload = self._invoke_payloads.pop(operation.operation_id)
+            return replace(operation, status=OperationStatus.SUCCEEDED,
+                           chained_invoke_details=ChainedInvokeDetails(result=self.invoke_result(function, payload)))
+        return operation
+
+    # -- between invocations ---------------------------------------------------------
+
+    def advance(self) -> None:
+        """What the service does while the execution is suspended, up to the next due event."""
+        timers = [op.wait_details.scheduled_end_timestamp for op in self.operations.values()
+                  if op.operation_type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details]
+        timers += [op.step_details.next_attempt_timestamp for op in self.operations.values()
+                   if op.status is OperationStatus.PENDING and op.step_details and op.step_details.next_attempt_timestamp
+                   and op.operation_id not in self.instant_retries]
+        if timers:
+            self.now = max(self.now, min(timers))  # type: ignore[type-var]
+        for op_id, op in list(self.operations.items()):
+            if op.operation_type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
+                if op.wait_details.scheduled_end_timestamp <= self.now:  # type: ignore[operator]
+                    self.operations[op_id] = replace(op, status=OperationStatus.SUCCEEDED, end_timestamp=self.now)
+            elif op.status is OperationStatus.PENDING and op.step_details:
+                due = op.step_details.next_attempt_timestamp or self.now
+                if due <= self.now or op_id in self.instant_retries:
+                    self.instant_retries.discard(op_id)
+                    self.operations[op_id] = replace(op, status=OperationStatus.READY)
+            elif op_id in self._pending_start and op.status is OperationStatus.STARTED:
+                self.operations[op_id] = self._complete_at_start(op, None)  # type: ignore[arg-type]
+        self._pending_start = {i for i in self._pending_start if self.operations[i].status is OperationStatus.STARTED}
+
+    def execution_operation(self) -> Operation:
+        return self.operations[self.arn.split("/")[-1]]
+
+
+def _invalid_transition(current: Operation | None, update: OperationUpdate) -> str | None:
+    """Why the service would reject `update`, or None."""
+    action = update.action
+    if current is None:
+        if update.operation_type is OperationType.EXECUTION:
+            return None
+        return None if action is OperationAction.START else f"{action.value} of an operation that never started"
+    renamed = (update.name or None) != (current.name or None)
+    if update.operation_type is not current.operation_type or (renamed and action is OperationAction.START):
+        return f"{action.value} with identity {update.operation_type.value}/{update.name!r}, recorded as {current.operation_type.value}/{current.name!r}"
+    if current.status in TERMINAL:
+        return f"{action.value} after the operation ended ({current.status.value})"
+    if action is OperationAction.START and current.status is OperationStatus.PENDING:
+        return "START while a retry is pending"
+    if action is OperationAction.RETRY and current.operation_type is not OperationType.STEP:
+        return f"RETRY of a {current.operation_type.value}"
+    return None
+
+
+def _describe(updates: list[OperationUpdate]) -> str:
+    return "[" + ", ".join(f"{u.name or u.operation_type.value.lower()} {u.action.value}" for u in updates) + "]"
+

@@ -1,0 +1,145 @@
+"""The four checks: each compares one execution with the straight-through reference.
+
+- nondeterminism: every invocation's operations, per parent context, must follow the
+  recorded ones (type, subtype, name, and for unnamed operations the callable); the
+  last invocation must not stop short of them; no NonDeterministicExecutionError may
+  be raised, even one user code swallowed; the service must accept every checkpoint.
+- outcome-mismatch: the final status, result and error equal the reference's.
+- duplicate-effect: an effect run by orchestration code more often than in the
+  reference, re-run in a step with other arguments, re-run at all in an
+  AT_MOST_ONCE step, or (with strict effects) repeated in any step.
+- swallowed-suspend: a suspension signalled inside an invocation that did not end
+  PENDING (user code caught the SDK's SuspendExecution).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from replay_fuzz.effects import EffectCall
+from replay_fuzz.runner import ExecutionRecord, OperationRecord
+
+KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's verdict on one execution: what differs, with reference and run side by side."""
+
+    kind: str
+    message: str
+    reference: str = ""
+    observed: str = ""
+
+
+def check(reference: ExecutionRecord, run: ExecutionRecord, strict_effects: bool = False) -> list[Finding]:
+    findings = _nondeterminism(reference, run) + _outcome(reference, run) + _effects(reference, run, strict_effects)
+    return findings + _swallowed_suspends(run)
+
+
+def recorded_sequences(record: ExecutionRecord) -> dict[str | None, list[OperationRecord]]:
+    """The longest sequence each parent context emitted in any invocation."""
+    sequences: dict[str | None, list[OperationRecord]] = {}
+    for invocation in record.invocations:
+        for parent, operations in _by_parent(invocation.operations).items():
+            if len(operations) > len(sequences.get(parent, [])):
+                sequences[parent] = operations
+    return sequences
+
+
+def _by_parent(operations: list[OperationRecord]) -> dict[str | None, list[OperationRecord]]:
+    grouped: dict[str | None, list[OperationRecord]] = defaultdict(list)
+    for operation in operations:
+        grouped[operation.parent].append(operation)
+    return grouped
+
+
+def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Finding]:
+    if run.nondeterminism:
+        return [Finding("nondeterminism", "the SDK raised NonDeterministicExecutionError"
+                        + (" (and user code swallowed it)" if run.outcome and run.outcome.status == "SUCCEEDED" else ""),
+                        observed=run.nondeterminism[0])]
+    if run.invalid_checkpoints:
+        return [Finding("nondeterminism", "the service rejected a checkpoint", observed=run.invalid_checkpoints[0])]
+    expected = recorded_sequences(reference)
+    for number, invocation in enumerate(run.invocations, start=1):
+        for parent, operations in _by_parent(invocation.operations).items():
+            recorded = expected.get(parent, [])
+            for index, operation in enumerate(operations):
+                if index >= len(recorded):
+                    return [Finding("nondeterminism", f"invocation {number} emitted an operation the straight-through run never did",
+                                    reference=f"(nothing after operation {index})", observed=operation.words())]
+                if operation.identity() != recorded[index].identity():
+                    return [Finding("nondeterminism", f"invocation {number} replayed operation {index + 1} differently",
+                                    reference=recorded[index].words(), observed=operation.words())]
+    last = run.invocations[-1] if run.invocations else None
+    if last is not None and run.outcome is not None:
+        for parent, operations in _by_parent(last.operations).items():
+            recorded = expected.get(parent, [])
+            if len(operations) < len(recorded):
+                return [Finding("nondeterminism", f"the final invocation stopped short of the recorded operations",
+                                reference=", ".join(o.words() for o in recorded[len(operations):]),
+                                observed="(never reached)")]
+    return []
+
+
+def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Finding]:
+    if run.unfinished:
+        return [Finding("outcome-mismatch", run.unfinished, reference=_words(reference), observed="(no outcome)")]
+    if run.outcome != reference.outcome and not run.injected_failure_decided:
+        return [Finding("outcome-mismatch", "the execution ended differently from the straight-through run",
+                        reference=_words(reference), observed=_words(run))]
+    return []
+
+
+def _words(record: ExecutionRecord) -> str:
+    return record.outcome.words() if record.outcome else "(no outcome)"
+
+
+def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> list[Finding]:
+    findings = []
+    expected_orchestration = Counter((c.effect, c.arguments) for c in reference.effects if c.operation is None)
+    observed_orchestration = Counter((c.effect, c.arguments) for c in run.effects if c.operation is None)
+    for (effect, arguments), count in observed_orchestration.items():
+        if count > expected_orchestration[(effect, arguments)]:
+            findings.append(Finding(
+                "duplicate-effect", f"{effect} ran {count} times from orchestration code, "
+                f"{expected_orchestration[(effect, arguments)]} in the straight-through run",
+                reference=f"{effect}({arguments}) x{expected_orchestration[(effect, arguments)]}",
+                observed=f"{effect}({arguments}) x{count}"))
+            break
+    expected_steps = _by_operation(reference.effects)
+    for (operation, effect), calls in _by_operation(run.effects).items():
+        recorded = expected_steps.get((operation, effect))
+        if recorded is None:
+            continue
+        fresh = [c for c in calls if c.arguments not in {r.arguments for r in recorded}]
+        semantics = calls[0].semantics or reference.semantics.get(operation)
+        if fresh:
+            findings.append(Finding("duplicate-effect", f"{effect} ran again in the same step with different arguments",
+                                    reference=f"{effect}({recorded[0].arguments})", observed=f"{effect}({fresh[0].arguments})"))
+        elif len(calls) > len(recorded) and (strict or semantics == "AT_MOST_ONCE_PER_RETRY"):
+            why = "in an AT_MOST_ONCE step" if semantics == "AT_MOST_ONCE_PER_RETRY" else "in the same step"
+            findings.append(Finding("duplicate-effect", f"{effect} ran {len(calls)} times {why}, {len(recorded)} in the straight-through run",
+                                    reference=f"{effect}({recorded[0].arguments}) x{len(recorded)}",
+                                    observed=f"{effect}({calls[0].arguments}) x{len(calls)}"))
+        if findings:
+            break
+    return findings[:1]
+
+
+def _by_operation(calls: list[EffectCall]) -> dict[tuple[str, str], list[EffectCall]]:
+    grouped: dict[tuple[str, str], list[EffectCall]] = defaultdict(list)
+    for call in calls:
+        if call.operation is not None:
+            grouped[(call.operation, call.effect)].append(call)
+    return grouped
+
+
+def _swallowed_suspends(run: ExecutionRecord) -> list[Finding]:
+    for number, invocation in enumerate(run.invocations, start=1):
+        if invocation.suspends and invocation.status in ("SUCCEEDED", "FAILED"):
+            return [Finding("swallowed-suspend", f"invocation {number} signalled a suspension but ended {invocation.status}: "
+                            "user code caught the SDK's SuspendExecution", reference="PENDING", observed=invocation.status)]
+    return []

@@ -1,0 +1,109 @@
+"""User-named side effects: wrap them, and record every call with the operation that ran it.
+
+`--effect billing:charge` names a function. The fuzzer replaces it, in its module
+and in every loaded module that imported it by name, with a wrapper that records
+the call (effect, arguments, the step running it or "orchestration") in the ledger
+of the execution in progress, then calls through.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+
+class EffectError(Exception):
+    """An effect name that does not name a function."""
+
+
+@dataclass(frozen=True)
+class EffectCall:
+    effect: str
+    operation: str | None  # the step's operation id; None when orchestration code ran it
+    arguments: str
+    semantics: str | None = None
+
+
+_ledger: list[EffectCall] | None = None
+_lock = threading.Lock()
+_step_stack = threading.local()
+
+
+def current_step() -> tuple[str, str | None] | None:
+    stack = getattr(_step_stack, "frames", None)
+    return stack[-1] if stack else None
+
+
+@contextmanager
+def in_step(operation_id: str, semantics: str | None) -> Iterator[None]:
+    """Effects called inside belong to this step."""
+    frames = getattr(_step_stack, "frames", None)
+    if frames is None:
+        frames = _step_stack.frames = []
+    frames.append((operation_id, semantics))
+    try:
+        yield
+    finally:
+        frames.pop()
+
+
+@contextmanager
+def recording(ledger: list[EffectCall]) -> Iterator[None]:
+    global _ledger
+    previous, _ledger = _ledger, ledger
+    try:
+        yield
+    finally:
+        _ledger = previous
+
+
+def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in sorted(kwargs.items())]
+    text = ", ".join(parts)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _recorder(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def effect(*args: Any, **kwargs: Any) -> Any:
+        ledger = _ledger
+        if ledger is not None:
+            step = current_step()
+            call = EffectCall(name, step[0] if step else None, _arguments(args, kwargs), step[1] if step else None)
+            with _lock:
+                ledger.append(call)
+        return function(*args, **kwargs)
+
+    effect.__durable_fuzz_effect__ = True  # type: ignore[attr-defined]
+    return effect
+
+
+def install_effects(names: list[str]) -> None:
+    """Wrap each `module:function` wherever it is bound at module level."""
+    for name in names:
+        module_name, _, function_name = name.partition(":")
+        if not module_name or not function_name:
+            raise EffectError(f"--effect {name!r}: expected MODULE:FUNCTION, e.g. billing:charge")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise EffectError(f"--effect {name!r}: cannot import {module_name!r} ({error})") from None
+        original = getattr(module, function_name, None)
+        if not callable(original):
+            raise EffectError(f"--effect {name!r}: {module_name} has no function {function_name!r}")
+        if getattr(original, "__durable_fuzz_effect__", False):
+            continue
+        wrapper = _recorder(name, original)
+        for loaded in list(sys.modules.values()):
+            namespace = getattr(loaded, "__dict__", None)
+            if not isinstance(namespace, dict):
+                continue
+            for attribute, value in list(namespace.items()):
+                if value is original:
+                    namespace[attribute] = wrapper

@@ -1,0 +1,312 @@
+"""Run one execution of a handler on the real SDK against the in-memory backend.
+
+Each invocation calls the decorated handler with a
+`DurableExecutionInvocationInputWithClient` carrying every operation the backend
+holds, as the service does, until the handler returns SUCCEEDED or FAILED. A crash
+(an exception out of the handler) is followed by a fresh invocation, as Lambda
+retries; a PENDING answer by `backend.advance()` and then a fresh invocation.
+
+What production varies between invocations, the run varies too, reproducibly from
+the schedule's seed: the global `random` state and `os.urandom` (so `uuid.uuid4`)
+are seeded anew for each invocation of orchestration code, and for each run of a
+step body from (operation, n-th run of that body), so a step body draws the same
+values as in the straight-through run while a re-run draws fresh ones, as in
+production. A run whose steps re-ran is compared with a *pinned* straight-through
+run whose step bodies draw what this run's checkpointed runs drew.
+Time is virtual: it starts at a fixed instant, is frozen while code runs, and
+moves only by waits and retry delays (time-machine patches the C-level clocks, so
+names bound before the run see it too).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import time_machine
+from aws_durable_execution_sdk_python.exceptions import NonDeterministicExecutionError
+from aws_durable_execution_sdk_python.execution import DurableExecutionInvocationInputWithClient, InitialExecutionState
+from aws_durable_execution_sdk_python.identifier import OperationIdentifier
+from aws_durable_execution_sdk_python.lambda_service import OperationType, OperationUpdate
+
+from replay_fuzz import effects, hooks
+from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint
+from replay_fuzz.schedule import Schedule
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:durable-fuzz:$LATEST/durable-execution/fuzz/0b1c2d3e"
+START = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+
+
+class BodyCrash(BaseException):  # noqa: N818 - a crash injected around a user body
+    """The invocation dies around a user body (a BaseException, as a real crash would be)."""
+
+
+INJECTED_FAILURE = "durable-fuzz injected a failure into"
+
+
+class InjectedStepFailure(Exception):
+    """A step attempt fails, so the SDK's retry strategy decides what happens next."""
+
+
+@dataclass(frozen=True)
+class OperationRecord:
+    """One operation as the code emitted it."""
+
+    parent: str | None
+    operation_id: str
+    type: str
+    sub_type: str | None
+    name: str | None
+    callable: str | None
+
+    def identity(self) -> tuple[str, str | None, str | None, str | None]:
+        return (self.type, self.sub_type, self.name, self.callable)
+
+    def words(self) -> str:
+        what = self.type.lower().replace("chained_invoke", "invoke")
+        if self.name:
+            return f"{what} {self.name!r}"
+        return f"unnamed {what} of {self.callable.rsplit(':', 1)[0].rsplit('.', 1)[-1]}" if self.callable else f"unnamed {what}"
+
+
+@dataclass
+class Invocation:
+    status: str = "CRASHED"
+    crash: str | None = None
+    operations: list[OperationRecord] = field(default_factory=list)
+    suspends: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    result: str | None
+    error: str | None
+
+    def words(self) -> str:
+        return f"{self.status} {self.result}" if self.status == "SUCCEEDED" else f"{self.status} {self.error}"
+
+
+@dataclass
+class ExecutionRecord:
+    """Everything one execution did, for the checks."""
+
+    schedule: Schedule
+    outcome: Outcome | None = None
+    invocations: list[Invocation] = field(default_factory=list)
+    effects: list[effects.EffectCall] = field(default_factory=list)
+    nondeterminism: list[str] = field(default_factory=list)
+    invalid_checkpoints: list[str] = field(default_factory=list)
+    checkpoint_boundaries: list[tuple[str, str, int]] = field(default_factory=list)
+    body_boundaries: list[tuple[str, str, int]] = field(default_factory=list)
+    operation_types: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)  # type, name, subtype
+    semantics: dict[str, str] = field(default_factory=dict)
+    body_runs: dict[str, int] = field(default_factory=dict)  # how often each step body ran
+    unfinished: str | None = None  # why the execution did not reach an outcome
+    injected_failure_decided: bool = False  # an injected step failure exhausted its retries
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    max_invocations: int = 50
+    invocation_timeout: float = 10.0
+    invoke_result: Callable[[str, str | None], str] = lambda function, payload: "null"  # noqa: E731
+    callback_payload: str = '"approved"'
+
+
+class _Observer:
+    """Receives the SDK hooks during one execution and applies the schedule's body faults."""
+
+    def __init__(self, record: ExecutionRecord, schedule: Schedule, backend: Backend) -> None:
+        self.record = record
+        self.schedule = schedule
+        self.backend = backend
+        self.invocation = Invocation()
+        self._lock = threading.Lock()
+        self._body_runs: dict[str, int] = {}
+
+    def on_operation(self, identifier: OperationIdentifier, callable_identity: str | None, semantics: str | None) -> None:
+        operation = OperationRecord(identifier.parent_id, identifier.operation_id, identifier.operation_type.value,
+                                    identifier.sub_type, identifier.name, callable_identity)
+        with self._lock:
+            self.invocation.operations.append(operation)
+            if semantics:
+                self.record.semantics[identifier.operation_id] = semantics
+
+    def around_body(self, identifier: OperationIdentifier, attempt: int | None, body: Callable[[], Any]) -> Any:
+        op = identifier.operation_id
+        with self._lock:
+            self._body_runs[op] = runs = self._body_runs.get(op, 0) + 1
+            self.record.body_boundaries.append((op, "BODY", runs))
+        fault = self.schedule.fault_at(op, "BODY", runs)
+        is_step = identifier.operation_type is OperationType.STEP
+        if fault == "crash-before":
+            raise BodyCrash(f"crash injected as the body of {identifier.name or op[:12]} started")
+        if fault == "fail" and is_step:
+            self.backend.instant_retries.add(op)
+            raise InjectedStepFailure(f"{INJECTED_FAILURE} {identifier.name or op[:12]}")
+        if not is_step:
+            result = body()
+        else:
+            with self._lock:
+                self.record.body_runs[op] = runs
+            seed_key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
+            with effects.in_step(op, self.record.semantics.get(op)), _seeded(seed_key):
+                result = body()
+        if fault == "crash-after":
+            raise BodyCrash(f"crash injected after the body of {identifier.name or op[:12]} returned")
+        return result
+
+    def on_nondeterminism(self, error: NonDeterministicExecutionError) -> None:
+        with self._lock:
+            self.record.nondeterminism.append(str(error))
+
+    def on_suspend(self) -> None:
+        with self._lock:
+            self.invocation.suspends += 1
+
+
+class _LambdaContext:
+    """What the SDK reads from Lambda's context object."""
+
+    def __init__(self, invocation: int) -> None:
+        self.aws_request_id = f"fuzz-request-{invocation}"
+        self.function_name = "durable-fuzz"
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = ARN
+        self.memory_limit_in_mb = 128
+        self.log_group_name = "/aws/lambda/durable-fuzz"
+        self.log_stream_name = f"fuzz/{invocation}"
+        self.tenant_id = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, options: RunOptions) -> ExecutionRecord:
+    """One whole execution under `schedule`."""
+    record = ExecutionRecord(schedule)
+
+    def plan(boundary: tuple[str, str, int], update: OperationUpdate) -> str | None:
+        fault = schedule.fault_at(*boundary)
+        if fault == "pend" and not (boundary[1] == "START" and update.operation_type in _PENDABLE):
+            return None
+        return fault
+
+    def callback(operation: Any) -> CallbackOutcome:
+        return CallbackOutcome(schedule.callback_outcome(operation.operation_id), options.callback_payload)
+
+    backend = Backend(ARN, json.dumps(event), START, fault_plan=plan, callback_outcome=callback,
+                      invoke_result=options.invoke_result)
+    observer = _Observer(record, schedule, backend)
+    with hooks.observing(observer), effects.recording(record.effects), _clock(backend) as clock:
+        for number in range(1, options.max_invocations + 1):
+            observer.invocation = Invocation()
+            record.invocations.append(observer.invocation)
+            clock.move_to(backend.now)
+            with _seeded(f"orchestration:{schedule.seed}:{number}"):
+                output = _invoke(handler, backend, number, observer.invocation, options.invocation_timeout)
+            if output is _HUNG:
+                record.unfinished = f"invocation {number} did not finish within {options.invocation_timeout:g} s"
+                break
+            if output is None:
+                continue  # crashed: Lambda retries the invocation
+            status = output.get("Status", "")
+            observer.invocation.status = status
+            if status in ("SUCCEEDED", "FAILED"):
+                error = output.get("Error") or {}
+                record.outcome = Outcome(status, output.get("Result"),
+                                         f"{error.get('ErrorType')}: {error.get('ErrorMessage')}" if error else None)
+                break
+            backend.advance()
+        else:
+            record.unfinished = f"the execution did not finish within {options.max_invocations} invocations"
+    record.invalid_checkpoints = list(backend.invalid)
+    record.checkpoint_boundaries = list(backend.boundaries)
+    record.operation_types = {op_id: (op.operation_type.value, op.name, op.sub_type) for op_id, op in backend.operations.items()}
+    record.injected_failure_decided = bool(record.outcome and record.outcome.error and INJECTED_FAILURE in record.outcome.error)
+    return record
+
+
+_PENDABLE = frozenset({OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE})
+_HUNG = object()
+
+
+def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocation: Invocation,
+            timeout: float) -> Any:
+    """One invocation; None if it crashed, _HUNG if it did not return in time."""
+    event = DurableExecutionInvocationInputWithClient(
+        durable_execution_arn=ARN,
+        checkpoint_token=backend.token(),
+        initial_execution_state=InitialExecutionState(operations=list(backend.operations.values()), next_marker=""),
+        service_client=backend,
+    )
+    outcome: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            outcome["output"] = handler(event, _LambdaContext(number))
+        except (InjectedCrash, InvalidCheckpoint, BodyCrash) as crash:
+            outcome["crash"] = str(crash)
+        except BaseException as error:  # noqa: BLE001 - any other escape is a crash Lambda would retry
+            outcome["crash"] = f"{type(error).__name__}: {error}"
+
+    worker = threading.Thread(target=call, name=f"durable-fuzz-invocation-{number}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return _HUNG
+    if "crash" in outcome:
+        invocation.crash = outcome["crash"]
+        return None
+    return outcome["output"]
+
+
+class _SeededBytes:
+    """`os.urandom` drawing from the seeded stream of the code running now."""
+
+    def __init__(self) -> None:
+        self.stream = random.Random(0)
+
+    def __call__(self, size: int) -> bytes:
+        return self.stream.randbytes(size)
+
+
+_bytes = _SeededBytes()
+
+
+@contextmanager
+def _seeded(key: str) -> Iterator[None]:
+    """Seed global random and os.urandom from `key`; restore the outer streams afterwards."""
+    seed = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+    saved_state, saved_stream = random.getstate(), _bytes.stream
+    saved_urandom, saved_random_urandom = os.urandom, random._urandom  # type: ignore[attr-defined]
+    random.seed(seed)
+    _bytes.stream = random.Random(seed ^ 0x5EED)
+    os.urandom = random._urandom = _bytes  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        random.setstate(saved_state)
+        _bytes.stream = saved_stream
+        os.urandom, random._urandom = saved_urandom, saved_random_urandom  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _clock(backend: Backend) -> Iterator[Any]:
+    """Virtual time, frozen while code runs; the backend moves it by waits and retry delays."""
+    traveller = time_machine.travel(backend.now, tick=False)
+    coordinates = traveller.start()
+    backend.on_time = coordinates.move_to
+    try:
+        yield coordinates
+    finally:
+        traveller.stop()

@@ -1,0 +1,87 @@
+"""Handlers that replay correctly, using every kind of durable operation."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from typing import TypedDict
+
+from aws_durable_execution_sdk_python import (
+    DurableContext,
+    durable_execution,
+    durable_parallel_branch,
+    durable_step,
+    durable_with_child_context,
+)
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration, StepConfig
+from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
+from aws_durable_execution_sdk_python.waits import WaitForConditionConfig, WaitForConditionDecision
+
+from tests.fuzz_targets import services
+
+
+class Order(TypedDict):
+    order_id: str
+    amount: int
+    items: list[str]
+
+
+RETRY = StepConfig(retry_strategy=create_retry_strategy(RetryStrategyConfig(max_attempts=3)))
+
+
+@durable_step
+def charge_card(step_context, order_id: str, amount: int) -> str:
+    return services.charge(amount, idempotency_key=f"charge-{order_id}")
+
+
+@durable_with_child_context
+def pack(ctx: DurableContext, items: list[str]) -> list[str]:
+    return [ctx.step(lambda _, i=item: i.upper(), name=f"pack-{item}") for item in items]
+
+
+@durable_parallel_branch(name="notify")
+def notify(ctx: DurableContext, order_id: str) -> str:
+    return ctx.step(lambda _: services.send_email("ops@example.com", order_id) or "sent", name="notify-ops")
+
+
+@durable_parallel_branch(name="audit")
+def audit(ctx: DurableContext, order_id: str) -> str:
+    return ctx.step(lambda _: f"audited-{order_id}", name="audit")
+
+
+@durable_execution
+def order(event: Order, context: DurableContext) -> dict:
+    order_id = context.step(lambda _: f"{event['order_id']}-{uuid.uuid4().hex[:6]}", name="order-id")
+    started = context.step(lambda _: time.time(), name="started")
+    packed = context.run_in_child_context(pack(sorted(event["items"])), name="pack")
+    sizes = context.map(event["items"], lambda ctx, item, index, _: ctx.step(lambda _: len(item), name=f"size-{index}"),
+                        name="sizes").get_results()
+    context.wait(Duration.from_seconds(30), name="fraud-hold")
+    receipt = context.step(charge_card(order_id, event["amount"]), config=RETRY)
+    branches = context.parallel([notify(order_id), audit(order_id)], name="after-charge").get_results()
+    lucky = context.step(lambda _: random.randint(1, 6), name="lucky")
+    return {"order": order_id, "started": started, "packed": packed, "sizes": sizes, "receipt": receipt,
+            "branches": branches, "lucky": lucky}
+
+
+def poll_job(state: dict, check_context) -> dict:
+    return {"polls": state["polls"] + 1, "done": state["polls"] + 1 >= 3}
+
+
+def every_ten_seconds(state: dict, attempt: int) -> WaitForConditionDecision:
+    if state["done"]:
+        return WaitForConditionDecision.stop_polling()
+    return WaitForConditionDecision.continue_waiting(Duration.from_seconds(10))
+
+
+@durable_execution
+def approval(event: dict, context: DurableContext) -> dict:
+    callback = context.create_callback("approval", CallbackConfig(timeout=Duration.from_hours(1)))
+    context.step(lambda _: services.send_email("boss@example.com", callback.callback_id), name="ask")
+    answer = callback.result()
+    job = context.wait_for_condition(
+        poll_job, WaitForConditionConfig(wait_strategy=every_ten_seconds, initial_state={"polls": 0, "done": False}),
+        name="job",
+    )
+    return {"answer": answer, "job": job}
