@@ -21,7 +21,8 @@ import datetime
 import itertools
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from dataclasses import replace as _replace
 
 from aws_durable_execution_sdk_python.lambda_service import (
     CallbackDetails,
@@ -65,11 +66,11 @@ class CallbackOutcome:
         details = operation.callback_details or CallbackDetails(callback_id=operation.operation_id)
         if self.kind == "success":
             return replace(operation, status=OperationStatus.SUCCEEDED,
-                           callback_details=replace(details, result=self.payload))
+                           callback_details=_replace(details, result=self.payload))
         if self.kind == "timeout":
-            return replace(operation, status=OperationStatus.TIMED_OUT, callback_details=replace(
+            return replace(operation, status=OperationStatus.TIMED_OUT, callback_details=_replace(
                 details, error=ErrorObject(message="Callback timed out", type="CallbackTimeoutError", data=None, stack_trace=None)))
-        return replace(operation, status=OperationStatus.FAILED, callback_details=replace(
+        return replace(operation, status=OperationStatus.FAILED, callback_details=_replace(
             details, error=ErrorObject(message="Callback failed", type="CallbackFailure", data=None, stack_trace=None)))
 
 
@@ -235,6 +236,16 @@ class Backend:
 
     def execution_operation(self) -> Operation:
         return self.operations[self.arn.split("/")[-1]]
+
+
+def replace(operation: Operation, **changes: object) -> Operation:
+    """`dataclasses.replace` for the SDK's Operation, without its per-call introspection (hot path)."""
+    if type(operation) is not Operation:
+        return _replace(operation, **changes)  # type: ignore[arg-type]
+    copy = object.__new__(Operation)
+    copy.__dict__.update(operation.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 def _invalid_transition(current: Operation | None, update: OperationUpdate) -> str | None:

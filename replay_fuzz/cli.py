@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--event-file", action="append", default=[], type=Path, metavar="PATH", help="a file holding one JSON event (repeatable)")
     parser.add_argument("--effect", action="append", default=[], metavar="MODULE:FUNCTION", help="a side effect to record (repeatable)")
     parser.add_argument("--max-examples", type=int, default=100, metavar="N", help="random schedules after the single-fault pass (default 100)")
-    parser.add_argument("--seed", type=int, help="seed for the random search, for repeatable runs")
+    parser.add_argument("--seed", type=int, help="seed for the random search, for repeatable runs (as in Hypothesis, a seeded run neither reads nor writes the example database)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--strict-effects", action="store_true", help="flag any repeated effect, even in an idempotent step")
     parser.add_argument("--allow-network", action="store_true", help="let the code under test open network connections")

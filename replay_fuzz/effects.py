@@ -40,17 +40,16 @@ def current_step() -> tuple[str, str | None] | None:
     return stack[-1] if stack else None
 
 
-@contextmanager
-def in_step(operation_id: str, semantics: str | None) -> Iterator[None]:
-    """Effects called inside belong to this step."""
+def enter_step(operation_id: str, semantics: str | None) -> None:
+    """Effects called until `leave_step` belong to this step (per thread)."""
     frames = getattr(_step_stack, "frames", None)
     if frames is None:
         frames = _step_stack.frames = []
     frames.append((operation_id, semantics))
-    try:
-        yield
-    finally:
-        frames.pop()
+
+
+def leave_step() -> None:
+    _step_stack.frames.pop()
 
 
 @contextmanager

@@ -139,10 +139,11 @@ def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int 
             found[first.kind] = (schedule, first)  # the last failing call per kind is the shrunk one
             raise _PROBLEM_CLASSES[first.kind](first.message)
 
-    key = json.dumps([campaign.target, campaign.event], sort_keys=True, default=str)
-    search.hypothesis.inner_test._hypothesis_internal_add_digest = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
     if seed is not None:
         search = hypothesis_seed(seed)(search)
+    # Remember failures per target and event (as hypothesis.find keys its database).
+    key = json.dumps(["durable-fuzz", campaign.target, campaign.event], sort_keys=True, default=str)
+    search._hypothesis_internal_database_key = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
     try:
         search()
     except Exception:  # noqa: BLE001 - Hypothesis reports the failures it shrank; `found` holds them

@@ -24,6 +24,7 @@ import datetime
 import hashlib
 import json
 import os
+import queue
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -159,8 +160,13 @@ class _Observer:
             with self._lock:
                 self.record.body_runs[op] = runs
             seed_key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
-            with effects.in_step(op, self.record.semantics.get(op)), _seeded(seed_key):
+            effects.enter_step(op, self.record.semantics.get(op))
+            saved = _reseed(seed_key)
+            try:
                 result = body()
+            finally:
+                _restore(saved, then=f"after:{seed_key}")
+                effects.leave_step()
         if fault == "crash-after":
             raise BodyCrash(f"crash injected after the body of {identifier.name or op[:12]} returned")
         return result
@@ -212,8 +218,11 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
             observer.invocation = Invocation()
             record.invocations.append(observer.invocation)
             clock.move_to(backend.now)
-            with _seeded(f"orchestration:{schedule.seed}:{number}"):
+            saved = _reseed(f"orchestration:{schedule.seed}:{number}")
+            try:
                 output = _invoke(handler, backend, number, observer.invocation, options.invocation_timeout)
+            finally:
+                _restore(saved)
             if output is _HUNG:
                 record.unfinished = f"invocation {number} did not finish within {options.invocation_timeout:g} s"
                 break
@@ -249,20 +258,11 @@ def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocati
         initial_execution_state=InitialExecutionState(operations=list(backend.operations.values()), next_marker=""),
         service_client=backend,
     )
-    outcome: dict[str, Any] = {}
-
-    def call() -> None:
-        try:
-            outcome["output"] = handler(event, _LambdaContext(number))
-        except (InjectedCrash, InvalidCheckpoint, BodyCrash) as crash:
-            outcome["crash"] = str(crash)
-        except BaseException as error:  # noqa: BLE001 - any other escape is a crash Lambda would retry
-            outcome["crash"] = f"{type(error).__name__}: {error}"
-
-    worker = threading.Thread(target=call, name=f"durable-fuzz-invocation-{number}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
+    global _current_worker
+    worker = _current_worker = _current_worker or _InvocationWorker()
+    finished, outcome = worker.run(lambda: handler(event, _LambdaContext(number)), timeout)
+    if not finished:
+        _current_worker = None  # abandon the hung worker; the next invocation gets a new one
         return _HUNG
     if "crash" in outcome:
         invocation.crash = outcome["crash"]
@@ -270,34 +270,80 @@ def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocati
     return outcome["output"]
 
 
-class _SeededBytes:
-    """`os.urandom` drawing from the seeded stream of the code running now."""
+class _InvocationWorker:
+    """A thread that runs invocations one at a time, so a hung one can be abandoned.
+
+    Reused across invocations: starting a thread per invocation costs more than the
+    queue hand-off. A worker whose invocation hung is left behind and a new one made.
+    """
 
     def __init__(self) -> None:
-        self.stream = random.Random(0)
+        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], dict[str, Any], threading.Event]] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, name="durable-fuzz-invocations", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            call, outcome, done = self._calls.get()
+            try:
+                outcome["output"] = call()
+            except (InjectedCrash, InvalidCheckpoint, BodyCrash) as crash:
+                outcome["crash"] = str(crash)
+            except BaseException as error:  # noqa: BLE001 - any other escape is a crash Lambda would retry
+                outcome["crash"] = f"{type(error).__name__}: {error}"
+            done.set()
+
+    def run(self, call: Callable[[], Any], timeout: float) -> tuple[bool, dict[str, Any]]:
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+        self._calls.put((call, outcome, done))
+        return done.wait(timeout), outcome
+
+
+_current_worker: _InvocationWorker | None = None
+
+
+class _SeededBytes:
+    """`os.urandom` drawing from the seeded stream of the code running now (made on first use)."""
+
+    def __init__(self) -> None:
+        self.seed = 0
+        self._stream: random.Random | None = None
+
+    def reseed(self, seed: int) -> None:
+        self.seed, self._stream = seed, None
 
     def __call__(self, size: int) -> bytes:
-        return self.stream.randbytes(size)
+        if self._stream is None:
+            self._stream = random.Random(self.seed ^ 0x5EED)
+        return self._stream.randbytes(size)
 
 
 _bytes = _SeededBytes()
 
 
-@contextmanager
-def _seeded(key: str) -> Iterator[None]:
-    """Seed global random and os.urandom from `key`; restore the outer streams afterwards."""
-    seed = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
-    saved_state, saved_stream = random.getstate(), _bytes.stream
-    saved_urandom, saved_random_urandom = os.urandom, random._urandom  # type: ignore[attr-defined]
+def _seed_of(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+def _reseed(key: str) -> tuple[Any, Any]:
+    """Seed global random and os.urandom from `key`; returns what `_restore` puts back."""
+    saved = (os.urandom, random._urandom)  # type: ignore[attr-defined]
+    seed = _seed_of(key)
     random.seed(seed)
-    _bytes.stream = random.Random(seed ^ 0x5EED)
+    _bytes.reseed(seed)
     os.urandom = random._urandom = _bytes  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        random.setstate(saved_state)
-        _bytes.stream = saved_stream
-        os.urandom, random._urandom = saved_urandom, saved_random_urandom  # type: ignore[attr-defined]
+    return saved
+
+
+def _restore(saved: tuple[Any, Any], then: str | None = None) -> None:
+    """Undo `_reseed`; the outer code's stream continues from `then` (so step bodies never
+    shift what orchestration code draws)."""
+    if then is not None:
+        after = _seed_of(then)
+        random.seed(after)
+        _bytes.reseed(after)
+    os.urandom, random._urandom = saved  # type: ignore[attr-defined]
 
 
 @contextmanager

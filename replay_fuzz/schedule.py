@@ -115,6 +115,9 @@ class FaultSpace:
         nth = "" if fault.occurrence == 1 else f" (its {_ordinal(fault.occurrence)} time)"
         if fault.kind == "drop" and fault.action == "SUCCEED":
             return f"crash after {what} ran, before its checkpoint was stored{nth}; then replay"
+        if fault.kind == "drop" and fault.action == "START" and what.startswith("step"):
+            return (f"crash before the START of {what} was stored, while its body ran "
+                    f"(an AT_LEAST_ONCE start is stored asynchronously){nth}; then replay")
         return {
             "drop": f"crash before the {fault.action} checkpoint of {what} was stored{nth}; then replay",
             "after": f"crash right after the {fault.action} checkpoint of {what} was stored{nth}; then replay",

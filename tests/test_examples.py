@@ -61,3 +61,17 @@ def test_approval_flow_runs_on_the_sdk() -> None:
         result = runner.wait_for_result(arn)
     assert result.status.name == "SUCCEEDED", result.error
     assert json.loads(result.result) == {"approved": True, "vendor": "a"}
+
+
+def test_fuzz_examples_pass_the_linter_and_fail_the_fuzzer(monkeypatch) -> None:
+    from replay_fuzz import fuzz
+    from replay_fuzz.target import load_target
+
+    folder = EXAMPLES / "fuzz"
+    assert Linter(Settings()).lint_paths([str(folder)])[0] == []
+    monkeypatch.syspath_prepend(str(folder))
+    handlers = dict(load_target(str(folder / "orders.py")))
+    checkout = fuzz(handlers[f"{folder / 'orders.py'}:checkout"], effects=["payments:charge"], max_examples=0, database=None)
+    ship = fuzz(handlers[f"{folder / 'orders.py'}:ship"], max_examples=0, database=None)
+    assert [p.kind for p in checkout.problems] == ["duplicate-effect"]
+    assert [p.kind for p in ship.problems] == ["outcome-mismatch"]

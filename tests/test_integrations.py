@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import jsonschema
@@ -100,7 +101,10 @@ def test_parallel_run_equals_serial_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_pre_commit_hook_fails_on_findings_and_passes_clean_files(tmp_path: Path) -> None:
+def test_pre_commit_hooks_in_a_consumer_repository(tmp_path: Path) -> None:
+    """A repository that lists this one at a commit: durable-lint fails on findings and passes clean
+    files; the opt-in durable-fuzz hook runs at pre-push on the target its args name."""
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     consumer = tmp_path / "consumer"
     consumer.mkdir()
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
@@ -108,17 +112,29 @@ def test_pre_commit_hook_fails_on_findings_and_passes_clean_files(tmp_path: Path
     subprocess.run(["git", "init", "-q"], cwd=consumer, check=True, env=env)
     shutil.copy(ROOT / "examples" / "buggy" / "swallowed_wait.py", consumer / "bad.py")
     shutil.copy(ROOT / "examples" / "correct" / "order_workflow.py", consumer / "good.py")
+    shutil.copy(ROOT / "examples" / "fuzz" / "orders.py", consumer / "orders.py")
+    shutil.copy(ROOT / "examples" / "fuzz" / "payments.py", consumer / "payments.py")
+    (consumer / ".pre-commit-config.yaml").write_text(textwrap.dedent(f"""
+        repos:
+          - repo: {ROOT}
+            rev: {rev}
+            hooks:
+              - id: durable-lint
+              - id: durable-fuzz
+                args: [orders.py:checkout, --effect, payments:charge, --max-examples, "5", --no-database]
+    """))
     subprocess.run(["git", "add", "."], cwd=consumer, check=True, env=env)
 
-    def hook(*files: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "durable-lint", "--files", *files],
-            cwd=consumer, capture_output=True, text=True, env=env,
-        )
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=consumer,
+                              capture_output=True, text=True, env=env)
 
-    failing = hook("bad.py", "good.py")
+    failing = run("durable-lint", "--files", "bad.py", "good.py")
     assert failing.returncode == 1, failing.stdout + failing.stderr
-    assert "bad.py:18:5: DUR704" in failing.stdout and "good.py" not in failing.stdout.split("Failed")[-1]
-    passing = hook("good.py")
-    assert passing.returncode == 0, passing.stdout + passing.stderr
-    assert "Passed" in passing.stdout
+    assert "bad.py:18:5: DUR704" in failing.stdout and "good.py:" not in failing.stdout
+    passing = run("durable-lint", "--files", "good.py")
+    assert passing.returncode == 0 and "Passed" in passing.stdout, passing.stdout + passing.stderr
+    assert "durable-fuzz" not in run("--all-files").stdout  # pre-push only: not part of a commit
+    fuzzed = run("durable-fuzz", "--hook-stage", "pre-push", "--all-files")
+    assert fuzzed.returncode == 1, fuzzed.stdout + fuzzed.stderr
+    assert "[duplicate-effect] payments:charge ran again in the same step" in fuzzed.stdout

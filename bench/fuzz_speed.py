@@ -1,0 +1,60 @@
+"""Executions per second: durable-fuzz against the official local test runner, on one handler.
+
+The official runner (`DurableFunctionTestRunner`, skip_time, poll_interval 1 ms,
+callback answered as soon as it is created) runs the handler of bench_handler.py
+`--official` times. durable-fuzz fuzzes the same handler (reference, every single
+fault, then `--examples` random schedules) and its executions per second are its
+executions divided by its wall time. Targets: at least 30x (issue: replay fuzzer).
+
+    .venv/bin/python bench/fuzz_speed.py [--official 10] [--examples 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner  # noqa: E402
+
+import bench_handler  # noqa: E402
+from replay_fuzz import fuzz  # noqa: E402
+
+
+def official(runs: int) -> float:
+    """Executions per second of the official runner at its best settings."""
+    start = time.perf_counter()
+    for _ in range(runs):
+        with DurableFunctionTestRunner(handler=bench_handler.handler, poll_interval=0.001) as runner:
+            arn = runner.run_async(input=json.dumps({}), execution_timeout=60)
+            callback_id = runner.wait_for_callback(arn, name="approval")
+            runner.send_callback_success(callback_id, b'"yes"')
+            result = runner.wait_for_result(arn)
+            assert result.status.name == "SUCCEEDED", result.error
+    return runs / (time.perf_counter() - start)
+
+
+def fuzzer(examples: int) -> tuple[float, int, int]:
+    report = fuzz(bench_handler.handler, max_examples=examples, seed=0, database=None)
+    assert not report.problems, report.text()
+    return report.executions / report.elapsed_s, report.executions, report.invocations
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--official", type=int, default=10)
+    parser.add_argument("--examples", type=int, default=200)
+    args = parser.parse_args()
+    official_rate = official(args.official)
+    fuzz_rate, executions, invocations = fuzzer(args.examples)
+    print(f"official runner: {official_rate:8.1f} executions/s ({args.official} executions)")
+    print(f"durable-fuzz:    {fuzz_rate:8.1f} executions/s ({executions} executions, {invocations} invocations)")
+    print(f"ratio durable-fuzz / official = {fuzz_rate / official_rate:.1f}x (target >= 30x)")
+
+
+if __name__ == "__main__":
+    main()

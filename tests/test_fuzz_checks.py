@@ -1,0 +1,94 @@
+"""durable-fuzz on handlers the linter's tests do not contain: planted bugs found, correct handlers clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from replay_fuzz import fuzz
+from tests.fuzz_targets import correct, planted
+
+SERVICES = "tests.fuzz_targets.services"
+ORDER = {"order_id": "o-1", "amount": 42, "items": ["b", "a"]}
+
+
+@pytest.mark.parametrize(
+    ("handler", "effects", "kind"),
+    [
+        (planted.random_branch, [], "nondeterminism"),
+        (planted.captured_mutation, [], "outcome-mismatch"),
+        (planted.email_from_orchestration, [f"{SERVICES}:send_email"], "duplicate-effect"),
+        (planted.fresh_charge_key, [f"{SERVICES}:charge"], "duplicate-effect"),
+        (planted.swallowed_suspension, [], "swallowed-suspend"),
+        (planted.warm_counter_name, [], "nondeterminism"),
+    ],
+    ids=lambda value: getattr(getattr(value, "__wrapped__", None), "__name__", None),
+)
+def test_planted_bug_is_reported_with_its_kind(handler, effects, kind) -> None:
+    report = fuzz(handler, events=[{}], effects=effects, max_examples=200, seed=0, database=None)
+    assert kind in {p.kind for p in report.problems}, report.text()
+    problem = next(p for p in report.problems if p.kind == kind)
+    assert len(problem.schedule) == 1  # shrunk to one fault
+    assert problem.reproduce.startswith("durable-fuzz ") and "--replay " in problem.reproduce
+
+
+@pytest.mark.parametrize(
+    ("handler", "event", "effects"),
+    [
+        (correct.order, ORDER, [f"{SERVICES}:charge", f"{SERVICES}:send_email"]),
+        (correct.approval, {}, [f"{SERVICES}:send_email"]),
+    ],
+    ids=["steps-map-parallel-child-wait", "callback-condition"],
+)
+def test_correct_handlers_come_back_clean(handler, event, effects) -> None:
+    report = fuzz(handler, events=[event], effects=effects, max_examples=60, seed=1, database=None)
+    assert report.problems == [], report.text()
+    assert report.fault_points > 20 and report.fault_points_exercised == report.fault_points
+    assert report.executions > report.fault_points
+
+
+def test_at_most_once_step_rerun_is_a_duplicate_effect() -> None:
+    from aws_durable_execution_sdk_python import durable_execution
+    from aws_durable_execution_sdk_python.config import StepConfig, StepSemantics
+
+    from tests.fuzz_targets import services
+
+    @durable_execution
+    def notify_once(event, context):
+        config = StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)
+        return context.step(lambda _: services.send_email("a@example.com", "hi") or "sent", name="notify", config=config)
+
+    report = fuzz(notify_once, effects=[f"{SERVICES}:send_email"], max_examples=20, seed=0, database=None)
+    [problem] = report.problems
+    assert problem.kind == "duplicate-effect" and "AT_MOST_ONCE" in problem.message
+    assert problem.schedule == ("crash after step 'notify' ran, before its checkpoint was stored; then replay",)
+
+
+def test_strict_effects_flag_any_repeat() -> None:
+    from aws_durable_execution_sdk_python import durable_execution
+
+    from tests.fuzz_targets import services
+
+    @durable_execution
+    def idempotent(event, context):
+        return context.step(lambda _: services.charge(5, idempotency_key="k-1"), name="charge")
+
+    assert fuzz(idempotent, effects=[f"{SERVICES}:charge"], max_examples=10, seed=0, database=None).problems == []
+    strict = fuzz(idempotent, effects=[f"{SERVICES}:charge"], max_examples=10, seed=0, database=None, strict_effects=True)
+    assert [p.kind for p in strict.problems] == ["duplicate-effect"]
+
+
+def test_replay_token_reproduces_exactly_that_schedule() -> None:
+    found = fuzz(planted.swallowed_suspension, max_examples=0, seed=0, database=None)
+    [problem] = found.problems
+    replayed = fuzz(planted.swallowed_suspension, replay=problem.token, database=None)
+    assert replayed.examples == 1 and [p.kind for p in replayed.problems] == ["swallowed-suspend"]
+    assert replayed.problems[0].schedule == problem.schedule
+
+
+def test_report_text_reads_like_a_falsifying_example() -> None:
+    report = fuzz(planted.captured_mutation, max_examples=0, seed=0, database=None)
+    text = report.text()
+    assert "fault points: " in text and "(all covered)" in text
+    assert "[outcome-mismatch]" in text and "straight-through run: SUCCEEDED" in text
+    with pytest.raises(AssertionError, match=r"\[outcome-mismatch\]"):
+        report.raise_if_problems()
