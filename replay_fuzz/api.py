@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from hypothesis.database import ExampleDatabase
+from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
@@ -16,6 +17,16 @@ from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Report
 from replay_fuzz.runner import RunOptions
 from replay_fuzz.schedule import Schedule
+
+
+@dataclasses.dataclass
+class Defaults:
+    """Defaults a test run can change (the pytest plugin sets max_examples)."""
+
+    max_examples: int = 100
+
+
+DEFAULTS = Defaults()
 
 
 @contextlib.contextmanager
@@ -35,7 +46,7 @@ def fuzz(
     *,
     events: Iterable[Any] = ({},),
     effects: Sequence[str] = (),
-    max_examples: int = 100,
+    max_examples: int | None = None,
     seed: int | None = None,
     strict_effects: bool = False,
     allow_network: bool = False,
@@ -43,31 +54,39 @@ def fuzz(
     max_invocations: int = 50,
     target: str | None = None,
     replay: str | None = None,
-    database: ExampleDatabase | None | str = "default",
+    database: ExampleDatabase | str | None = "default",
     progress: bool = False,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
     `effects` names side-effecting functions as "module:function"; each is recorded
     with the operation that runs it. `max_examples` bounds the random search that
-    follows the exhaustive single-fault pass; `seed` makes that search repeatable.
-    `replay` runs exactly one schedule from a problem's replay token. `database` is
-    Hypothesis' example database (default: `.hypothesis/examples`; None keeps none).
+    follows the exhaustive single-fault pass (default 100, or pytest's
+    `--durable-fuzz-examples`); `seed` makes that search repeatable. `replay` runs
+    exactly one schedule from a problem's replay token. `database` is Hypothesis'
+    example database: "default" (`.hypothesis/examples`), a folder path (shared by CI
+    workers), any `ExampleDatabase` (e.g. Hypothesis' Redis one), or None.
     """
     name = target or f"{handler.__module__}:{getattr(handler, '__name__', 'handler')}"
     report = Report(name)
     install_effects(list(effects))
     options = RunOptions(max_invocations=max_invocations, invocation_timeout=invocation_timeout)
     schedule = Schedule.from_token(replay) if replay else None
-    chosen_database = default_database() if database == "default" else database
+    if database == "default":
+        chosen_database: ExampleDatabase | None = default_database()
+    elif isinstance(database, str):
+        chosen_database = DirectoryBasedExampleDatabase(database)
+    else:
+        chosen_database = database
+    examples = DEFAULTS.max_examples if max_examples is None else max_examples
     refused: list[str] = []
     started = time.perf_counter()
     guard = contextlib.nullcontext() if allow_network else refuse_network(refused)
     with guard, _quiet_sdk_logs():
         for event in events:
             campaign = Campaign(handler, event, name, options, strict_effects, report)
-            report.problems += fuzz_campaign(campaign, max_examples=max_examples, seed=seed,
-                                             database=chosen_database, replay=schedule, progress=progress)  # type: ignore[arg-type]
+            report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed,
+                                             database=chosen_database, replay=schedule, progress=progress)
     report.elapsed_s = time.perf_counter() - started
     if refused:
         report.notes.append(f"refused {len(refused)} network connection(s), first to {refused[0]}; pass --allow-network to permit them")

@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--invocation-timeout", type=float, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
     parser.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
     parser.add_argument("--replay", metavar="TOKEN", help="run exactly the schedule of a reported problem")
+    parser.add_argument("--database", metavar="DIR", help="Hypothesis example database folder (default .hypothesis/examples; share it between CI workers)")
     parser.add_argument("--no-database", action="store_true", help="do not read or write Hypothesis' example database")
     return parser
 
@@ -81,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 handler, events=events or [example_event(handler)], effects=args.effect, max_examples=args.max_examples,
                 seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
                 invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
-                replay=args.replay, database=None if args.no_database else "default", progress=sys.stderr.isatty(),
+                replay=args.replay, database=None if args.no_database else (args.database or "default"),
+                progress=sys.stderr.isatty(),
             ))
     except (UsageError, TargetError, EffectError, ReferenceError_) as error:
         print(f"durable-fuzz: error: {error}", file=sys.stderr)

@@ -27,6 +27,7 @@ import os
 import queue
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -348,11 +349,29 @@ def _restore(saved: tuple[Any, Any], then: str | None = None) -> None:
 
 @contextmanager
 def _clock(backend: Backend) -> Iterator[Any]:
-    """Virtual time, frozen while code runs; the backend moves it by waits and retry delays."""
+    """Virtual time, frozen while code runs; the backend moves it by waits and retry delays.
+
+    time-machine patches the wall clocks at the C level (so `clock = time.time` bound at
+    import sees it too); `time.monotonic` and `monotonic_ns`, which it leaves alone, are
+    made to follow the same virtual time for code that looks them up at call time.
+    """
     traveller = time_machine.travel(backend.now, tick=False)
     coordinates = traveller.start()
     backend.on_time = coordinates.move_to
+    real_monotonic, real_monotonic_ns = time.monotonic, time.monotonic_ns
+
+    def monotonic() -> float:
+        return _MONOTONIC_ORIGIN + (backend.now - START).total_seconds()
+
+    def monotonic_ns() -> int:
+        return int(monotonic() * 1_000_000_000)
+
+    time.monotonic, time.monotonic_ns = monotonic, monotonic_ns
     try:
         yield coordinates
     finally:
+        time.monotonic, time.monotonic_ns = real_monotonic, real_monotonic_ns
         traveller.stop()
+
+
+_MONOTONIC_ORIGIN = 1000.0

@@ -123,3 +123,29 @@ def test_a_hanging_invocation_is_a_problem_not_a_hang() -> None:
 
     with pytest.raises(ReferenceError_, match="invocation 1 did not finish within 0.3 s"):
         fuzz(hangs, max_examples=0, database=None, invocation_timeout=0.3)
+
+
+def test_user_code_sees_virtual_time_through_every_clock() -> None:
+    import datetime
+    import time
+
+    from aws_durable_execution_sdk_python import durable_execution
+    from aws_durable_execution_sdk_python.config import Duration
+
+    bound_clock = time.time  # bound before the run, as `clock = time.time` at import would be
+
+    @durable_execution
+    def clocks(event, context):
+        before = context.step(lambda _: [bound_clock(), time.time_ns() // 10**9, time.monotonic(),
+                                         datetime.datetime.now(datetime.UTC).isoformat(), datetime.date.today().isoformat()],
+                              name="before")
+        context.wait(Duration.from_hours(2), name="two-hours")
+        after = context.step(lambda _: [time.time(), time.monotonic()], name="after")
+        return {"before": before, "after": after}
+
+    record = run_execution(clocks, {}, Schedule(), RunOptions())
+    result = json.loads(record.outcome.result)
+    assert result["before"][:2] == [START.timestamp(), int(START.timestamp())]
+    assert result["before"][3:] == [START.isoformat(), START.date().isoformat()]
+    assert result["after"][0] - result["before"][0] == 7200
+    assert result["after"][1] - result["before"][2] == 7200

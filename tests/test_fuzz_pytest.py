@@ -1,0 +1,57 @@
+"""fuzz() inside pytest: readable failures, the --durable-fuzz-examples option, a shared database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SUITE = '''
+import sys
+sys.path.insert(0, {root!r})
+from replay_fuzz import fuzz
+from tests.fuzz_targets import correct, planted
+
+
+def test_buggy_handler():
+    fuzz(planted.captured_mutation, database={database!r}).raise_if_problems()
+
+
+def test_correct_handler():
+    report = fuzz(correct.approval, effects=["tests.fuzz_targets.services:send_email"], database={database!r})
+    report.raise_if_problems()
+    print("RANDOM-SCHEDULES", report.examples - report.fault_points)
+'''
+
+
+def run_suite(tmp_path: Path, *options: str, database: str | None = None) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_durable.py").write_text(SUITE.format(root=str(ROOT), database=database))
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *options, "test_durable.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def test_fuzz_fails_a_test_with_the_readable_report_and_passes_a_correct_one(tmp_path: Path) -> None:
+    done = run_suite(tmp_path, "--durable-fuzz-examples", "7")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed, 1 passed" in done.stdout
+    assert "AssertionError: durable-fuzz" in done.stdout and "[outcome-mismatch]" in done.stdout
+    assert "straight-through run: SUCCEEDED" in done.stdout and "reproduce: durable-fuzz" in done.stdout
+    searched = int(done.stdout.split("RANDOM-SCHEDULES")[1].split()[0])
+    assert 0 < searched <= 7 + 1  # the option bounded the random search (reused examples aside)
+
+
+def test_a_shared_database_folder_is_written_and_read_by_separate_workers(tmp_path: Path) -> None:
+    """Worker A (a pytest process) saves the shrunk failure; worker B replays it before searching."""
+    from replay_fuzz import fuzz
+    from tests.fuzz_targets import planted
+
+    shared = tmp_path / "shared-db"
+    first = run_suite(tmp_path, "--durable-fuzz-examples", "20", database=str(shared))
+    assert first.returncode == 1
+    assert any(p.is_file() for p in shared.rglob("*")), "worker A saved nothing"
+    second = fuzz(planted.captured_mutation, max_examples=1, database=str(shared))
+    assert [p.kind for p in second.problems] == ["outcome-mismatch"]
+    assert second.examples - second.fault_points <= 2  # the saved minimal schedule ran first: no shrinking needed
