@@ -13,6 +13,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
+from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Report
 from replay_fuzz.runner import RunOptions
@@ -56,6 +57,7 @@ def fuzz(
     replay: str | None = None,
     database: ExampleDatabase | str | None = "default",
     progress: bool = False,
+    environments: bool = False,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
@@ -66,6 +68,9 @@ def fuzz(
     exactly one schedule from a problem's replay token. `database` is Hypothesis'
     example database: "default" (`.hypothesis/examples`), a folder path (shared by CI
     workers), any `ExampleDatabase` (e.g. Hypothesis' Redis one), or None.
+    `environments` runs every execution in forked execution environments, each
+    invocation landing warm or cold as the schedule says (the handler must be
+    importable by its module path).
     """
     name = target or f"{handler.__module__}:{getattr(handler, '__name__', 'handler')}"
     report = Report(name)
@@ -82,11 +87,16 @@ def fuzz(
     refused: list[str] = []
     started = time.perf_counter()
     guard = contextlib.nullcontext() if allow_network else refuse_network(refused)
-    with guard, _quiet_sdk_logs():
-        for event in events:
-            campaign = Campaign(handler, event, name, options, strict_effects, report)
-            report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed,
-                                             database=chosen_database, replay=schedule, progress=progress)
+    pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects)) if environments else None
+    try:
+        with guard, _quiet_sdk_logs():
+            for event in events:
+                campaign = Campaign(handler, event, name, options, strict_effects, report, pool)
+                report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed,
+                                                 database=chosen_database, replay=schedule, progress=progress)
+    finally:
+        if pool is not None:
+            pool.close()
     report.elapsed_s = time.perf_counter() - started
     if refused:
         report.notes.append(f"refused {len(refused)} network connection(s), first to {refused[0]}; pass --allow-network to permit them")

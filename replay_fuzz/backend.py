@@ -237,6 +237,26 @@ class Backend:
     def execution_operation(self) -> Operation:
         return self.operations[self.arn.split("/")[-1]]
 
+    # -- travelling between processes -----------------------------------------------------
+    # The state crosses to the environment that runs an invocation and back; the policies
+    # (fault plan, callback answers, invoke stub, clock listener) are rebuilt on each side.
+
+    _POLICIES = ("fault_plan", "callback_outcome", "invoke_result", "on_time")
+
+    def __getstate__(self) -> dict[str, object]:
+        return {key: value for key, value in self.__dict__.items() if key not in self._POLICIES}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.fault_plan = lambda boundary, update: None
+        self.callback_outcome = lambda operation: CallbackOutcome()
+        self.invoke_result = lambda function, payload: "null"
+        self.on_time = lambda now: None
+
+    def absorb(self, other: Backend) -> None:
+        """Take the state an environment returned, keeping this backend's policies."""
+        self.__dict__.update(other.__getstate__())
+
 
 def replace(operation: Operation, **changes: object) -> Operation:
     """`dataclasses.replace` for the SDK's Operation, without its per-call introspection (hot path)."""

@@ -18,6 +18,7 @@ from typing import Any
 from replay_fuzz.api import fuzz
 from replay_fuzz.effects import EffectError
 from replay_fuzz.engine import ReferenceError_
+from replay_fuzz.environments import EnvironmentError_
 from replay_fuzz.schedule import Schedule
 from replay_fuzz.target import TargetError, example_event, load_target
 
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--allow-network", action="store_true", help="let the code under test open network connections")
     parser.add_argument("--invocation-timeout", type=float, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
     parser.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
+    parser.add_argument("--environments", action="store_true",
+                        help="run in forked Lambda-like environments: replays land warm or cold (fresh globals, another PYTHONHASHSEED)")
     parser.add_argument("--replay", metavar="TOKEN", help="run exactly the schedule of a reported problem")
     parser.add_argument("--database", metavar="DIR", help="Hypothesis example database folder (default .hypothesis/examples; share it between CI workers)")
     parser.add_argument("--no-database", action="store_true", help="do not read or write Hypothesis' example database")
@@ -83,9 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
                 invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
                 replay=args.replay, database=None if args.no_database else (args.database or "default"),
-                progress=sys.stderr.isatty(),
+                progress=sys.stderr.isatty(), environments=args.environments,
             ))
-    except (UsageError, TargetError, EffectError, ReferenceError_) as error:
+    except (UsageError, TargetError, EffectError, ReferenceError_, EnvironmentError_) as error:
         print(f"durable-fuzz: error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # a malformed replay token

@@ -25,6 +25,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import checks
+from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, Fault, FaultSpace, OperationInfo, Schedule
@@ -46,10 +47,11 @@ class Campaign:
     options: RunOptions
     strict_effects: bool = False
     report: Report = field(default_factory=lambda: Report(""))
+    environments: EnvironmentPool | None = None
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
     def run(self, schedule: Schedule) -> ExecutionRecord:
-        record = run_execution(self.handler, self.event, schedule, self.options)
+        record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
         return record
@@ -67,7 +69,8 @@ class Campaign:
     def findings(self, schedule: Schedule) -> list[checks.Finding]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
         run = self.run(schedule)
-        pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1))
+        steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
+        pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
         return checks.check(self.reference(schedule.callbacks, pins), run, self.strict_effects)
 
     def fault_space(self) -> FaultSpace:
@@ -99,12 +102,16 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
         return [_problem(campaign, space, replay, finding) for finding in campaign.findings(replay)]
     found: dict[str, tuple[Schedule, checks.Finding]] = {}
     campaign.report.fault_points += len(space.faults)
+    # With environments, each single fault is also tried with the replay in a cold
+    # environment on another hash seed: set order and module globals change there.
+    landings = [()] + ([((2, 1),)] if campaign.environments else [])
     for fault in space.faults:
-        schedule = Schedule(faults=(fault,))
-        campaign.report.examples += 1
         campaign.report.fault_points_exercised += 1
-        for finding in campaign.findings(schedule):
-            found.setdefault(finding.kind, (schedule, finding))
+        for cold in landings:
+            schedule = Schedule(faults=(fault,), cold=cold)
+            campaign.report.examples += 1
+            for finding in campaign.findings(schedule):
+                found.setdefault(finding.kind, (schedule, finding))
         _progress(campaign.report, len(found), progress)
     searched = _search(campaign, space, max_examples, seed, database, progress)
     for kind, value in searched.items():
@@ -129,7 +136,7 @@ def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int 
     @settings(max_examples=max_examples, deadline=None, database=database, verbosity=Verbosity.quiet,
               suppress_health_check=list(HealthCheck), phases=(Phase.reuse, Phase.generate, Phase.shrink),
               report_multiple_bugs=True, print_blob=False)
-    @given(space.schedules())
+    @given(space.schedules(environments=campaign.environments is not None))
     def search(schedule: Schedule) -> None:
         campaign.report.examples += 1
         findings = campaign.findings(schedule)

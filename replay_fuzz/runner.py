@@ -20,6 +20,7 @@ names bound before the run see it too).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -41,6 +42,7 @@ from aws_durable_execution_sdk_python.lambda_service import OperationType, Opera
 
 from replay_fuzz import effects, hooks
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint
+from replay_fuzz.environments import Environment, EnvironmentPool
 from replay_fuzz.schedule import Schedule
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:durable-fuzz:$LATEST/durable-execution/fuzz/0b1c2d3e"
@@ -111,16 +113,21 @@ class ExecutionRecord:
     body_boundaries: list[tuple[str, str, int]] = field(default_factory=list)
     operation_types: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)  # type, name, subtype
     semantics: dict[str, str] = field(default_factory=dict)
-    body_runs: dict[str, int] = field(default_factory=dict)  # how often each step body ran
+    body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
     unfinished: str | None = None  # why the execution did not reach an outcome
     injected_failure_decided: bool = False  # an injected step failure exhausted its retries
+
+
+def null_invoke_result(function: str, payload: str | None) -> str:
+    """What a chained invoke returns unless a test says otherwise."""
+    return "null"
 
 
 @dataclass(frozen=True)
 class RunOptions:
     max_invocations: int = 50
     invocation_timeout: float = 10.0
-    invoke_result: Callable[[str, str | None], str] = lambda function, payload: "null"  # noqa: E731
+    invoke_result: Callable[[str, str | None], str] = null_invoke_result
     callback_payload: str = '"approved"'
 
 
@@ -147,6 +154,7 @@ class _Observer:
         op = identifier.operation_id
         with self._lock:
             self._body_runs[op] = runs = self._body_runs.get(op, 0) + 1
+            self.record.body_runs[op] = runs
             self.record.body_boundaries.append((op, "BODY", runs))
         fault = self.schedule.fault_at(op, "BODY", runs)
         is_step = identifier.operation_type is OperationType.STEP
@@ -158,8 +166,6 @@ class _Observer:
         if not is_step:
             result = body()
         else:
-            with self._lock:
-                self.record.body_runs[op] = runs
             seed_key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
             effects.enter_step(op, self.record.semantics.get(op))
             saved = _reseed(seed_key)
@@ -198,39 +204,30 @@ class _LambdaContext:
         return 900_000
 
 
-def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, options: RunOptions) -> ExecutionRecord:
-    """One whole execution under `schedule`."""
+def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, options: RunOptions,
+                  environments: EnvironmentPool | None = None, direct: bool = False) -> ExecutionRecord:
+    """One whole execution under `schedule`, in this process or in forked execution environments.
+
+    `direct` calls the handler on this thread with no timeout (for a process that must
+    not keep threads alive, such as a zygote before it forks).
+    """
     record = ExecutionRecord(schedule)
-
-    def plan(boundary: tuple[str, str, int], update: OperationUpdate) -> str | None:
-        fault = schedule.fault_at(*boundary)
-        if fault == "pend" and not (boundary[1] == "START" and update.operation_type in _PENDABLE):
-            return None
-        return fault
-
-    def callback(operation: Any) -> CallbackOutcome:
-        return CallbackOutcome(schedule.callback_outcome(operation.operation_id), options.callback_payload)
-
-    backend = Backend(ARN, json.dumps(event), START, fault_plan=plan, callback_outcome=callback,
-                      invoke_result=options.invoke_result)
-    observer = _Observer(record, schedule, backend)
-    with hooks.observing(observer), effects.recording(record.effects), _clock(backend) as clock:
+    backend = Backend(ARN, json.dumps(event), START)
+    apply_policies(backend, schedule, options)
+    invoker = (_Remote(environments, schedule, record, backend, options) if environments
+               else _Local(handler, schedule, record, backend, direct))
+    with invoker:
         for number in range(1, options.max_invocations + 1):
-            observer.invocation = Invocation()
-            record.invocations.append(observer.invocation)
-            clock.move_to(backend.now)
-            saved = _reseed(f"orchestration:{schedule.seed}:{number}")
-            try:
-                output = _invoke(handler, backend, number, observer.invocation, options.invocation_timeout)
-            finally:
-                _restore(saved)
+            invocation = Invocation()
+            record.invocations.append(invocation)
+            output = invoker.invoke(number, invocation, options.invocation_timeout)
             if output is _HUNG:
                 record.unfinished = f"invocation {number} did not finish within {options.invocation_timeout:g} s"
                 break
             if output is None:
                 continue  # crashed: Lambda retries the invocation
             status = output.get("Status", "")
-            observer.invocation.status = status
+            invocation.status = status
             if status in ("SUCCEEDED", "FAILED"):
                 error = output.get("Error") or {}
                 record.outcome = Outcome(status, output.get("Result"),
@@ -246,6 +243,143 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
     return record
 
 
+def apply_policies(backend: Backend, schedule: Schedule, options: RunOptions) -> None:
+    """Give a backend the schedule's faults and callback answers."""
+
+    def plan(boundary: tuple[str, str, int], update: OperationUpdate) -> str | None:
+        fault = schedule.fault_at(*boundary)
+        if fault == "pend" and not (boundary[1] == "START" and update.operation_type in _PENDABLE):
+            return None
+        return fault
+
+    def callback(operation: Any) -> CallbackOutcome:
+        return CallbackOutcome(schedule.callback_outcome(operation.operation_id), options.callback_payload)
+
+    backend.fault_plan, backend.callback_outcome, backend.invoke_result = plan, callback, options.invoke_result
+
+
+class _Local:
+    """Invocations in this process (one warm environment for the whole execution)."""
+
+    def __init__(self, handler: Callable[..., Any], schedule: Schedule, record: ExecutionRecord, backend: Backend,
+                 direct: bool = False) -> None:
+        self.handler, self.schedule, self.backend, self.direct = handler, schedule, backend, direct
+        self.observer = _Observer(record, schedule, backend)
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _Local:
+        self._stack.enter_context(hooks.observing(self.observer))
+        self._stack.enter_context(effects.recording(self.observer.record.effects))
+        self.clock = self._stack.enter_context(_clock(self.backend))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def invoke(self, number: int, invocation: Invocation, timeout: float) -> Any:
+        self.observer.invocation = invocation
+        self.clock.move_to(self.backend.now)
+        saved = _reseed(f"orchestration:{self.schedule.seed}:{number}")
+        try:
+            if self.direct:
+                return self.handler(_invocation_input(self.backend), _LambdaContext(number))
+            return _invoke(self.handler, self.backend, number, invocation, timeout)
+        finally:
+            _restore(saved)
+
+
+@dataclass(frozen=True)
+class RemoteRequest:
+    """What an environment needs to run one invocation: the backend's state travels with it."""
+
+    number: int
+    backend: Backend
+    schedule: Schedule
+    options: RunOptions
+    body_runs: dict[str, int]
+    semantics: dict[str, str]
+
+
+@dataclass
+class RemoteResult:
+    """What an invocation in an environment did and observed, and the backend's new state."""
+
+    output: Any
+    crash: str | None
+    backend: Backend
+    invocation: Invocation
+    body_runs: dict[str, int]
+    body_boundaries: list[tuple[str, str, int]]
+    nondeterminism: list[str]
+    effects: list[effects.EffectCall]
+    semantics: dict[str, str]
+
+
+class _Remote:
+    """Invocations in forked environments: warm (the same one) or cold, as the schedule says."""
+
+    def __init__(self, pool: EnvironmentPool, schedule: Schedule, record: ExecutionRecord, backend: Backend,
+                 options: RunOptions) -> None:
+        self.pool, self.schedule, self.record, self.backend, self.options = pool, schedule, record, backend, options
+        self.environment: Environment | None = None
+
+    def __enter__(self) -> _Remote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.environment is not None:
+            self.environment.close()
+
+    def invoke(self, number: int, invocation: Invocation, timeout: float) -> Any:
+        cold = self.schedule.environment_for(number)
+        if self.environment is None or cold is not None:
+            if self.environment is not None:
+                self.environment.close()
+            self.environment = self.pool.new_environment(cold or 0)
+        request = RemoteRequest(number, self.backend, self.schedule, RunOptions(self.options.max_invocations, timeout),
+                                dict(self.record.body_runs), dict(self.record.semantics))
+        result = self.environment.invoke(request, timeout)
+        if result is None:
+            self.environment = None
+            return _HUNG
+        self.backend.absorb(result.backend)
+        record = self.record
+        invocation.operations, invocation.suspends = result.invocation.operations, result.invocation.suspends
+        record.body_runs.update(result.body_runs)
+        record.body_boundaries += result.body_boundaries
+        record.nondeterminism += result.nondeterminism
+        record.effects += result.effects
+        record.semantics.update(result.semantics)
+        if result.crash is not None:
+            invocation.crash = result.crash
+            return None
+        return result.output
+
+
+def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -> RemoteResult:
+    """Inside an environment: run one invocation against the backend state that came with it."""
+    backend = request.backend
+    apply_policies(backend, request.schedule, request.options)
+    record = ExecutionRecord(request.schedule)
+    record.body_runs, record.semantics = dict(request.body_runs), dict(request.semantics)
+    observer = _Observer(record, request.schedule, backend)
+    observer._body_runs = dict(request.body_runs)  # noqa: SLF001 - occurrences count across invocations
+    invocation = observer.invocation = Invocation()
+    output = crash = None
+    with hooks.observing(observer), effects.recording(record.effects), _clock(backend):
+        saved = _reseed(f"orchestration:{request.schedule.seed}:{request.number}")
+        try:
+            output = handler(_invocation_input(backend), _LambdaContext(request.number))
+        except (InjectedCrash, InvalidCheckpoint, BodyCrash) as error:
+            crash = str(error)
+        except BaseException as error:  # noqa: BLE001 - any other escape is a crash Lambda would retry
+            crash = f"{type(error).__name__}: {error}"
+        finally:
+            _restore(saved)
+    return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
+                        record.nondeterminism, record.effects, record.semantics)
+
+
 _PENDABLE = frozenset({OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE})
 _HUNG = object()
 
@@ -253,12 +387,7 @@ _HUNG = object()
 def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocation: Invocation,
             timeout: float) -> Any:
     """One invocation; None if it crashed, _HUNG if it did not return in time."""
-    event = DurableExecutionInvocationInputWithClient(
-        durable_execution_arn=ARN,
-        checkpoint_token=backend.token(),
-        initial_execution_state=InitialExecutionState(operations=list(backend.operations.values()), next_marker=""),
-        service_client=backend,
-    )
+    event = _invocation_input(backend)
     global _current_worker
     worker = _current_worker = _current_worker or _InvocationWorker()
     finished, outcome = worker.run(lambda: handler(event, _LambdaContext(number)), timeout)
@@ -269,6 +398,16 @@ def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocati
         invocation.crash = outcome["crash"]
         return None
     return outcome["output"]
+
+
+def _invocation_input(backend: Backend) -> DurableExecutionInvocationInputWithClient:
+    """What the service sends a handler: every operation of the execution so far."""
+    return DurableExecutionInvocationInputWithClient(
+        durable_execution_arn=ARN,
+        checkpoint_token=backend.token(),
+        initial_execution_state=InitialExecutionState(operations=list(backend.operations.values()), next_marker=""),
+        service_client=backend,
+    )
 
 
 class _InvocationWorker:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
+from replay_fuzz.environments import HASH_SEEDS
+
 CHECKPOINT_FAULTS = ("drop", "after", "revoke")
 BODY_FAULTS = ("crash-before", "crash-after", "fail")
 MAX_FAULTS = 3
@@ -51,6 +53,14 @@ class Schedule:
     # For pinned references only: (step operation id, n) seeds the step's first body run
     # as its n-th, so its result equals what a run that re-ran the step checkpointed.
     pins: tuple[tuple[str, int], ...] = ()
+    # (invocation number, hash seed index): that invocation lands in a fresh (cold)
+    # execution environment; every other invocation stays in the one before (warm).
+    cold: tuple[tuple[int, int], ...] = ()
+
+    def environment_for(self, number: int) -> int | None:
+        """The hash seed index of a cold start at invocation `number` (the first is always fresh)."""
+        chosen = dict(self.cold).get(number)
+        return chosen if chosen is not None else (0 if number == 1 else None)
 
     def body_seed_index(self, operation_id: str, run: int) -> int:
         return dict(self.pins).get(operation_id, 1) + run - 1
@@ -67,7 +77,7 @@ class Schedule:
     def token(self) -> str:
         """A compact, URL-safe encoding of this schedule for `--replay`."""
         data = {"f": [[f.kind, f.operation_id, f.action, f.occurrence] for f in self.faults],
-                "c": [list(c) for c in self.callbacks], "s": self.seed}
+                "c": [list(c) for c in self.callbacks], "s": self.seed, "e": [list(e) for e in self.cold]}
         return base64.urlsafe_b64encode(zlib.compress(json.dumps(data, separators=(",", ":")).encode())).decode()
 
     @classmethod
@@ -76,7 +86,8 @@ class Schedule:
             data = json.loads(zlib.decompress(base64.urlsafe_b64decode(token.encode())))
             faults = tuple(Fault(str(k), str(o), str(a), int(n)) for k, o, a, n in data["f"])
             callbacks = tuple((str(o), str(k)) for o, k in data["c"])
-            return cls(faults, callbacks, int(data["s"]))
+            cold = tuple((int(n), int(i)) for n, i in data.get("e", []))
+            return cls(faults, callbacks, int(data["s"]), cold=cold)
         except (ValueError, KeyError, TypeError, zlib.error) as error:
             raise ValueError(f"not a durable-fuzz replay token ({type(error).__name__})") from None
 
@@ -104,6 +115,8 @@ class FaultSpace:
         """The schedule in words, one line per fault or callback answer."""
         lines = [self._fault_words(f) for f in schedule.faults]
         lines += [f"{self._label(op)} is answered with a {kind}" for op, kind in schedule.callbacks if kind != "success"]
+        lines += [f"invocation {number} lands in a fresh execution environment (PYTHONHASHSEED={HASH_SEEDS[index]})"
+                  for number, index in schedule.cold]
         return lines or ["no faults: the straight-through run"]
 
     def _label(self, operation_id: str) -> str:
@@ -128,8 +141,10 @@ class FaultSpace:
             "fail": f"the attempt of {what} fails{nth}, so the SDK retries it",
         }[fault.kind]
 
-    def schedules(self) -> st.SearchStrategy[Schedule]:
-        """Hypothesis strategy: up to MAX_FAULTS faults, callback answers and a seed."""
+    def schedules(self, environments: bool = False) -> st.SearchStrategy[Schedule]:
+        """Hypothesis strategy: up to MAX_FAULTS faults, callback answers, a seed, and cold starts."""
+        cold = (st.lists(st.tuples(st.integers(2, 4), st.integers(0, len(HASH_SEEDS) - 1)), max_size=2,
+                         unique_by=lambda c: c[0]).map(lambda cs: tuple(sorted(cs))) if environments else st.just(()))
         if not self.faults:
             return st.builds(Schedule, seed=st.integers(0, 2**16))
         repeated = st.builds(
@@ -140,7 +155,8 @@ class FaultSpace:
                           unique_by=lambda f: f.boundary)
         answers = st.tuples(*(st.tuples(st.just(c), st.sampled_from(["success", "failure", "timeout"]))
                               for c in self.callbacks))
-        return st.builds(lambda fs, cs, s: Schedule(tuple(sorted(fs)), cs, s), faults, answers, st.integers(0, 2**16))
+        return st.builds(lambda fs, cs, s, e: Schedule(tuple(sorted(fs)), cs, s, cold=e),
+                         faults, answers, st.integers(0, 2**16), cold)
 
 
 def _ordinal(n: int) -> str:

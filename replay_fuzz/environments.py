@@ -1,0 +1,123 @@
+"""Warm and cold Lambda execution environments, as forked processes.
+
+Production replays land wherever Lambda puts them: in a warm environment (same
+process, module globals kept from an earlier invocation) or a cold one (a fresh
+interpreter: module globals as imported, and another `PYTHONHASHSEED`, so sets of
+strings iterate in another order). The pool keeps one zygote per hash seed (see
+replay_fuzz.zygote) and forks an environment from it on demand. The in-memory
+backend stays in this process as the single source of truth: an environment's
+service client sends every checkpoint here, and each invocation's observations and
+effects come back with its result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+from multiprocessing.connection import Connection, Listener
+from pathlib import Path
+from typing import Any
+
+
+HASH_SEEDS = (101, 202, 303)  # PYTHONHASHSEED of zygote 0, 1, 2
+
+
+class EnvironmentError_(Exception):  # noqa: N801
+    """An environment could not be started (the target failed to import in it)."""
+
+
+class Environment:
+    """One forked execution environment, reached over a connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        kind, self.pid, hash_seed = connection.recv()
+        assert kind == "hello"
+        self.seed_index = HASH_SEEDS.index(hash_seed)
+
+    def invoke(self, request: Any, timeout: float) -> Any | None:
+        """Run one invocation there; None if it did not finish in time (the environment is killed)."""
+        self.connection.send(request)
+        if not self.connection.poll(timeout):
+            self.kill()
+            return None
+        kind, result = self.connection.recv()
+        assert kind == "done"
+        return result
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class EnvironmentPool:
+    """Zygotes per hash seed, started on first use, and the listener environments call back on."""
+
+    def __init__(self, target: str, effects: list[str]) -> None:
+        self._authkey = secrets.token_bytes(16)
+        self._folder = tempfile.mkdtemp(prefix="durable-fuzz-")
+        self._address = str(Path(self._folder) / "environments.sock")
+        self._listener = Listener(self._address, family="AF_UNIX", authkey=self._authkey)
+        self._setup = {"target": target, "effects": effects, "sys_path": [p or os.getcwd() for p in sys.path],
+                       "authkey": self._authkey.hex()}
+        self._zygotes: dict[int, subprocess.Popen[str]] = {}
+        self._idle: dict[int, list[Environment]] = {index: [] for index in range(len(HASH_SEEDS))}
+        self._forking: dict[int, int] = dict.fromkeys(range(len(HASH_SEEDS)), 0)
+
+    def new_environment(self, seed_index: int) -> Environment:
+        """A fresh environment on this hash seed; the next one is forked while it works."""
+        if not self._idle[seed_index] and not self._forking[seed_index]:
+            self._fork(seed_index)
+        while not self._idle[seed_index]:
+            arrived = Environment(self._listener.accept())
+            self._forking[arrived.seed_index] -= 1
+            self._idle[arrived.seed_index].append(arrived)
+        environment = self._idle[seed_index].pop()
+        self._fork(seed_index)
+        return environment
+
+    def _fork(self, seed_index: int) -> None:
+        zygote = self._zygote(seed_index)
+        assert zygote.stdin is not None
+        zygote.stdin.write(self._address + "\n")
+        zygote.stdin.flush()
+        self._forking[seed_index] += 1
+
+    def _zygote(self, index: int) -> subprocess.Popen[str]:
+        if index not in self._zygotes:
+            environment = {**os.environ, "PYTHONHASHSEED": str(HASH_SEEDS[index])}
+            zygote = subprocess.Popen(
+                [sys.executable, "-m", "replay_fuzz.zygote", json.dumps(self._setup)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+            )
+            assert zygote.stdout is not None
+            line = zygote.stdout.readline().strip()
+            if line != "ready":
+                detail = (zygote.stderr.read() if zygote.stderr else "").strip().splitlines()
+                raise EnvironmentError_(f"an execution environment could not start: {detail[-1] if detail else 'no output'}")
+            self._zygotes[index] = zygote
+        return self._zygotes[index]
+
+    def close(self) -> None:
+        for idle in self._idle.values():
+            for environment in idle:
+                environment.close()
+        for zygote in self._zygotes.values():
+            if zygote.stdin:
+                zygote.stdin.close()
+            zygote.terminate()
+            zygote.wait(timeout=10)
+        self._listener.close()
+        Path(self._address).unlink(missing_ok=True)
+        os.rmdir(self._folder)

@@ -1,0 +1,100 @@
+"""A pre-started execution environment factory: `python -m replay_fuzz.zygote`.
+
+A zygote is started once per hash seed (`PYTHONHASHSEED`), imports the SDK, installs
+the fuzzer's hooks and effects and imports the target, then waits. For each line on
+its standard input (a listener address) it forks: the child is a fresh execution
+environment (module globals as imported, the zygote's hash seed) that connects back
+to the fuzzer and serves invocations until the connection closes. Forking a process
+that has already imported everything costs milliseconds; starting an interpreter
+and importing the SDK costs hundreds.
+
+The zygote starts no threads, so forking it is safe.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import signal
+import sys
+from multiprocessing.connection import Client, Connection
+from typing import Any
+
+
+def _serve(connection: Connection, handler: Any) -> None:
+    """The forked child: run invocations the fuzzer sends until it hangs up."""
+    from replay_fuzz.runner import run_remote_invocation
+
+    connection.send(("hello", os.getpid(), int(os.environ.get("PYTHONHASHSEED", "0"))))
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        connection.send(("done", run_remote_invocation(handler, request)))
+
+
+def _warm_up() -> None:
+    """Run the SDK once on a handler of our own, so lazy imports and caches are paid here, not
+    in every forked environment; the target's module globals stay as imported."""
+    import json as _json
+
+    from aws_durable_execution_sdk_python import durable_execution
+    from aws_durable_execution_sdk_python.config import Duration
+
+    from replay_fuzz.runner import RunOptions, Schedule, run_execution
+
+    @durable_execution
+    def warm(event: Any, context: Any) -> Any:
+        context.step(lambda _: 1, name="step")
+        context.wait(Duration.from_seconds(1), name="wait")
+        context.create_callback("callback").result()
+        context.run_in_child_context(lambda child: child.step(lambda _: 2, name="inner"), name="child")
+        context.map([1, 2], lambda ctx, item, index, items: item, name="map")
+        context.parallel([lambda ctx: 1, lambda ctx: 2], name="parallel")
+        return _json.dumps({"ok": True})
+
+    run_execution(warm, {}, Schedule(), RunOptions(), direct=True)
+
+
+def main() -> None:
+    setup = json.loads(sys.argv[1])
+    sys.path[:0] = [p for p in setup["sys_path"] if p not in sys.path]
+    from replay_fuzz import hooks
+    from replay_fuzz.effects import install_effects
+    from replay_fuzz.target import load_target
+
+    hooks.install()
+    _warm_up()
+    [(_, handler)] = load_target(setup["target"])
+    install_effects(setup["effects"])
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    authkey = bytes.fromhex(setup["authkey"])
+    logging.getLogger("aws_durable_execution_sdk_python").setLevel(logging.CRITICAL + 1)
+    print("ready", flush=True)
+    # Nobody reads these pipes after start-up: a child that printed or logged into them
+    # would block once they filled.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    # Children share this process's memory copy-on-write; a collection would touch every
+    # inherited object and copy every page, so inherited objects are left to no collector.
+    gc.collect()
+    gc.freeze()
+    for line in sys.stdin:
+        address = line.strip()
+        if not address:
+            continue
+        if os.fork() == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            sys.stdin.close()
+            try:
+                _serve(Client(address, family="AF_UNIX", authkey=authkey), handler)
+            finally:
+                os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Warm and cold execution environments, and the virtual clock: bugs only production-like replays show."""
+
+from __future__ import annotations
+
+import pytest
+
+from replay_fuzz import fuzz
+from replay_fuzz.environments import HASH_SEEDS
+from tests.fuzz_targets import clock_branch, correct, environment_bugs, planted
+
+
+def test_set_order_bug_is_reported_only_under_cold_starts() -> None:
+    warm_only = fuzz(environment_bugs.notify_regions, max_examples=20, seed=0, database=None)
+    assert warm_only.problems == []
+    report = fuzz(environment_bugs.notify_regions, max_examples=20, seed=0, database=None, environments=True)
+    problem = next(p for p in report.problems if p.kind == "nondeterminism")
+    assert any(f"fresh execution environment (PYTHONHASHSEED={HASH_SEEDS[1]})" in step for step in problem.schedule)
+    assert problem.reference.startswith("step 'notify-") and problem.observed.startswith("step 'notify-")
+
+
+def test_module_global_kept_warm_and_lost_cold() -> None:
+    report = fuzz(environment_bugs.cached_token, max_examples=10, seed=0, database=None, environments=True)
+    assert "nondeterminism" in {p.kind for p in report.problems}
+
+
+def test_clock_branch_bug_is_reported_with_the_virtual_clock() -> None:
+    report = fuzz(clock_branch.reminder, max_examples=10, seed=0, database=None)
+    problem = next(p for p in report.problems if p.kind == "nondeterminism")
+    assert (problem.reference, problem.observed) == ("step 'escalate'", "step 'remind'")
+
+
+@pytest.mark.parametrize(
+    ("handler", "event", "effects"),
+    [
+        (correct.order, {"order_id": "o-1", "amount": 42, "items": ["b", "a"]},
+         ["tests.fuzz_targets.services:charge", "tests.fuzz_targets.services:send_email"]),
+        (correct.approval, {}, ["tests.fuzz_targets.services:send_email"]),
+    ],
+    ids=["order", "approval"],
+)
+def test_correct_handlers_stay_clean_in_environments(handler, event, effects) -> None:
+    report = fuzz(handler, events=[event], effects=effects, max_examples=15, seed=2, database=None, environments=True)
+    assert report.problems == [], report.text()
+
+
+def test_planted_effect_bug_is_still_found_across_processes() -> None:
+    report = fuzz(planted.email_from_orchestration, effects=["tests.fuzz_targets.services:send_email"],
+                  max_examples=5, seed=0, database=None, environments=True)
+    assert [p.kind for p in report.problems] == ["duplicate-effect"]
+
+
+def test_a_hung_environment_is_killed_and_reported() -> None:
+    from replay_fuzz.engine import ReferenceError_
+    from tests.fuzz_targets import slow
+
+    with pytest.raises(ReferenceError_, match="did not finish within 0.5 s"):
+        fuzz(slow.sleepy, max_examples=0, database=None, environments=True, invocation_timeout=0.5)
