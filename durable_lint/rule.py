@@ -78,6 +78,12 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
+# Building blocks for call path patterns: any attribute/method chain on an object, and
+# a pathlib path object reached through such a chain (`Path(d).parent.glob`).
+OBJECT_CHAIN = r"(\.\w+(\(\))?)*"
+PATH_OBJECT = r"pathlib\.(Pure)?(Posix|Windows)?Path\(\)" + OBJECT_CHAIN
+
+
 class CallRule(Rule):
     """A rule that flags calls in orchestration code by call path.
 

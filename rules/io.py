@@ -6,13 +6,11 @@ import ast
 
 from durable_lint.module import DurableModule
 from durable_lint.roles import positional_or_keyword
-from durable_lint.rule import CallRule
+from durable_lint.rule import OBJECT_CHAIN, PATH_OBJECT, CallRule
 
-_CHAIN = r"(\.\w+(\(\))?)*"  # any attribute/method chain on an object
 _HTTP_VERBS = r"(get|post|put|patch|delete|head|options|request|send|stream)"
 # boto3 accessors that build a local handle without calling AWS.
 _BOTO_LOCAL = r"(Table|Bucket|Object|Queue|Topic|Subscription|Message|get_paginator|get_waiter|can_paginate|close)"
-_PATH_CLASS = r"pathlib\.(Pure)?(Posix|Windows)?Path\(\)" + _CHAIN
 
 
 class NetworkIo(CallRule):
@@ -57,7 +55,7 @@ class NetworkIo(CallRule):
         r"http\.client\.HTTPS?Connection\(\)\.(request|getresponse|connect|send|putrequest|endheaders)",
         r"socket\.(create_connection|getaddrinfo|gethostbyname|gethostbyname_ex|gethostbyaddr)",
         r"socket\.socket\(\)\.(connect|connect_ex|send|sendall|sendto|recv|recvfrom|recv_into|accept|bind|listen)",
-        rf"boto3\.(session\.)?(Session\(\)\.)?(client|resource)\(\){_CHAIN}\.(?!{_BOTO_LOCAL}$)\w+",
+        rf"boto3\.(session\.)?(Session\(\)\.)?(client|resource)\(\){OBJECT_CHAIN}\.(?!{_BOTO_LOCAL}$)\w+",
         rf"botocore\.session\.get_session\(\)\.create_client\(\)\.\w+",
     )
 
@@ -131,7 +129,7 @@ class FilesystemWrite(CallRule):
     calls = (
         r"builtins\.open",
         r"io\.open",
-        _PATH_CLASS + r"\.(write_text|write_bytes|touch|unlink|mkdir|rmdir|rename|replace|symlink_to|hardlink_to|chmod|open)",
+        PATH_OBJECT + r"\.(write_text|write_bytes|touch|unlink|mkdir|rmdir|rename|replace|symlink_to|hardlink_to|chmod|open)",
         r"os\.(remove|unlink|rename|renames|replace|makedirs|mkdir|rmdir|removedirs|truncate|symlink|link|chmod|chown|utime)",
         r"shutil\.(copy|copy2|copyfile|copytree|copymode|copystat|move|rmtree|make_archive|unpack_archive|chown)",
     )
@@ -207,10 +205,10 @@ class DatabaseIo(CallRule):
     name = "database-io"
     message = "{subject} talks to a database in orchestration code, repeated on every replay. Move it into a step"
     calls = (
-        rf"(sqlite3|psycopg|psycopg2|pymysql)\.(connect|Connect)(\(\){_CHAIN}\.(execute\w*|commit|rollback|fetch\w*|copy|callproc))?",
-        rf"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\){_CHAIN}\.(?!pipeline$)\w+",
-        rf"sqlalchemy\.create_engine\(\){_CHAIN}\.(connect|begin|execute|exec_driver_sql|commit)",
-        rf"sqlalchemy\.orm\.(Session|sessionmaker\(\))\(\){_CHAIN}\.(execute|commit|add|add_all|query|get|scalars|scalar|flush|merge|delete|refresh)",
+        rf"(sqlite3|psycopg|psycopg2|pymysql)\.(connect|Connect)(\(\){OBJECT_CHAIN}\.(execute\w*|commit|rollback|fetch\w*|copy|callproc))?",
+        rf"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\){OBJECT_CHAIN}\.(?!pipeline$)\w+",
+        rf"sqlalchemy\.create_engine\(\){OBJECT_CHAIN}\.(connect|begin|execute|exec_driver_sql|commit)",
+        rf"sqlalchemy\.orm\.(Session|sessionmaker\(\))\(\){OBJECT_CHAIN}\.(execute|commit|add|add_all|query|get|scalars|scalar|flush|merge|delete|refresh)",
     )
 
     VALID = (
@@ -393,7 +391,7 @@ class FilesystemRead(CallRule):
     calls = (
         r"builtins\.open",
         r"io\.open",
-        _PATH_CLASS + r"\.(read_text|read_bytes|open)",
+        PATH_OBJECT + r"\.(read_text|read_bytes|open)",
     )
 
     def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from durable_lint.fixes import Fix, span
 from durable_lint.module import DurableModule, Region
 from durable_lint.resolve import source_of
-from durable_lint.rule import CallRule, Report, Rule
+from durable_lint.rule import PATH_OBJECT, CallRule, Report, Rule
 
-_PATH_CLASS = r"pathlib\.(Pure)?(Posix|Windows)?Path\(\)(\.\w+(\(\))?)*"
 
 
 class FilesystemOrder(CallRule):
@@ -44,7 +43,7 @@ class FilesystemOrder(CallRule):
     calls = (
         r"os\.(listdir|scandir|walk)",
         r"glob\.i?glob",
-        _PATH_CLASS + r"\.(iterdir|r?glob)",
+        PATH_OBJECT + r"\.(iterdir|r?glob)",
     )
 
     def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
