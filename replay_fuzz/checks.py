@@ -24,7 +24,7 @@ KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-su
 
 
 @dataclass(frozen=True)
-class Finding:
+class Difference:
     """One check's verdict on one execution: what differs, with reference and run side by side."""
 
     kind: str
@@ -33,7 +33,7 @@ class Finding:
     observed: str = ""
 
 
-def check(reference: ExecutionRecord, run: ExecutionRecord, strict_effects: bool = False) -> list[Finding]:
+def check(reference: ExecutionRecord, run: ExecutionRecord, strict_effects: bool = False) -> list[Difference]:
     findings = _nondeterminism(reference, run) + _outcome(reference, run) + _effects(reference, run, strict_effects)
     return findings + _swallowed_suspends(run)
 
@@ -55,40 +55,40 @@ def _by_parent(operations: list[OperationRecord]) -> dict[str | None, list[Opera
     return grouped
 
 
-def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Finding]:
+def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
     if run.nondeterminism:
-        return [Finding("nondeterminism", "the SDK raised NonDeterministicExecutionError"
+        return [Difference("nondeterminism", "the SDK raised NonDeterministicExecutionError"
                         + (" (and user code swallowed it)" if run.outcome and run.outcome.status == "SUCCEEDED" else ""),
                         observed=run.nondeterminism[0])]
     if run.invalid_checkpoints:
-        return [Finding("nondeterminism", "the service rejected a checkpoint", observed=run.invalid_checkpoints[0])]
+        return [Difference("nondeterminism", "the service rejected a checkpoint", observed=run.invalid_checkpoints[0])]
     expected = recorded_sequences(reference)
     for number, invocation in enumerate(run.invocations, start=1):
         for parent, operations in _by_parent(invocation.operations).items():
             recorded = expected.get(parent, [])
             for index, operation in enumerate(operations):
                 if index >= len(recorded):
-                    return [Finding("nondeterminism", f"invocation {number} emitted an operation the straight-through run never did",
+                    return [Difference("nondeterminism", f"invocation {number} emitted an operation the straight-through run never did",
                                     reference=f"(nothing after operation {index})", observed=operation.words())]
                 if operation.identity() != recorded[index].identity():
-                    return [Finding("nondeterminism", f"invocation {number} replayed operation {index + 1} differently",
+                    return [Difference("nondeterminism", f"invocation {number} replayed operation {index + 1} differently",
                                     reference=recorded[index].words(), observed=operation.words())]
     last = run.invocations[-1] if run.invocations else None
     if last is not None and run.outcome is not None:
         for parent, operations in _by_parent(last.operations).items():
             recorded = expected.get(parent, [])
             if len(operations) < len(recorded):
-                return [Finding("nondeterminism", f"the final invocation stopped short of the recorded operations",
+                return [Difference("nondeterminism", f"the final invocation stopped short of the recorded operations",
                                 reference=", ".join(o.words() for o in recorded[len(operations):]),
                                 observed="(never reached)")]
     return []
 
 
-def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Finding]:
+def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
     if run.unfinished:
-        return [Finding("outcome-mismatch", run.unfinished, reference=_words(reference), observed="(no outcome)")]
+        return [Difference("outcome-mismatch", run.unfinished, reference=_words(reference), observed="(no outcome)")]
     if run.outcome != reference.outcome and not run.injected_failure_decided:
-        return [Finding("outcome-mismatch", "the execution ended differently from the straight-through run",
+        return [Difference("outcome-mismatch", "the execution ended differently from the straight-through run",
                         reference=_words(reference), observed=_words(run))]
     return []
 
@@ -97,13 +97,13 @@ def _words(record: ExecutionRecord) -> str:
     return record.outcome.words() if record.outcome else "(no outcome)"
 
 
-def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> list[Finding]:
+def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> list[Difference]:
     findings = []
     expected_orchestration = Counter((c.effect, c.arguments) for c in reference.effects if c.operation is None)
     observed_orchestration = Counter((c.effect, c.arguments) for c in run.effects if c.operation is None)
     for (effect, arguments), count in observed_orchestration.items():
         if count > expected_orchestration[(effect, arguments)]:
-            findings.append(Finding(
+            findings.append(Difference(
                 "duplicate-effect", f"{effect} ran {count} times from orchestration code, "
                 f"{expected_orchestration[(effect, arguments)]} in the straight-through run",
                 reference=f"{effect}({arguments}) x{expected_orchestration[(effect, arguments)]}",
@@ -117,11 +117,11 @@ def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> 
         fresh = [c for c in calls if c.arguments not in {r.arguments for r in recorded}]
         semantics = calls[0].semantics or reference.semantics.get(operation)
         if fresh:
-            findings.append(Finding("duplicate-effect", f"{effect} ran again in the same step with different arguments",
+            findings.append(Difference("duplicate-effect", f"{effect} ran again in the same step with different arguments",
                                     reference=f"{effect}({recorded[0].arguments})", observed=f"{effect}({fresh[0].arguments})"))
         elif len(calls) > len(recorded) and (strict or semantics == "AT_MOST_ONCE_PER_RETRY"):
             why = "in an AT_MOST_ONCE step" if semantics == "AT_MOST_ONCE_PER_RETRY" else "in the same step"
-            findings.append(Finding("duplicate-effect", f"{effect} ran {len(calls)} times {why}, {len(recorded)} in the straight-through run",
+            findings.append(Difference("duplicate-effect", f"{effect} ran {len(calls)} times {why}, {len(recorded)} in the straight-through run",
                                     reference=f"{effect}({recorded[0].arguments}) x{len(recorded)}",
                                     observed=f"{effect}({calls[0].arguments}) x{len(calls)}"))
         if findings:
@@ -137,9 +137,9 @@ def _by_operation(calls: list[EffectCall]) -> dict[tuple[str, str], list[EffectC
     return grouped
 
 
-def _swallowed_suspends(run: ExecutionRecord) -> list[Finding]:
+def _swallowed_suspends(run: ExecutionRecord) -> list[Difference]:
     for number, invocation in enumerate(run.invocations, start=1):
         if invocation.suspends and invocation.status in ("SUCCEEDED", "FAILED"):
-            return [Finding("swallowed-suspend", f"invocation {number} signalled a suspension but ended {invocation.status}: "
+            return [Difference("swallowed-suspend", f"invocation {number} signalled a suspension but ended {invocation.status}: "
                             "user code caught the SDK's SuspendExecution", reference="PENDING", observed=invocation.status)]
     return []

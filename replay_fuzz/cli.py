@@ -17,8 +17,8 @@ from typing import Any
 
 from replay_fuzz.api import fuzz
 from replay_fuzz.effects import EffectError
-from replay_fuzz.engine import ReferenceError_
-from replay_fuzz.environments import EnvironmentError_
+from replay_fuzz.engine import StraightRunFailed
+from replay_fuzz.environments import EnvironmentStartFailed
 from replay_fuzz.schedule import Schedule
 from replay_fuzz.target import TargetError, example_event, load_target
 
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 replay=args.replay, database=None if args.no_database else (args.database or "default"),
                 progress=sys.stderr.isatty(), environments=args.environments,
             ))
-    except (UsageError, TargetError, EffectError, ReferenceError_, EnvironmentError_) as error:
+    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed) as error:
         print(f"durable-fuzz: error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # a malformed replay token

@@ -33,7 +33,7 @@ from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, Fault, FaultSpa
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
 
 
-class ReferenceError_(Exception):  # noqa: N801
+class StraightRunFailed(Exception):
     """The straight-through run itself did not finish: there is nothing to compare with."""
 
 
@@ -62,11 +62,11 @@ class Campaign:
         if straight not in self._references:
             record = self.run(straight)
             if record.outcome is None:
-                raise ReferenceError_(f"the straight-through run of {self.target} did not finish: {record.unfinished}")
+                raise StraightRunFailed(f"the straight-through run of {self.target} did not finish: {record.unfinished}")
             self._references[straight] = record
         return self._references[straight]
 
-    def findings(self, schedule: Schedule) -> list[checks.Finding]:
+    def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
         run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
@@ -100,7 +100,7 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
     if replay is not None:
         campaign.report.examples += 1
         return [_problem(campaign, space, replay, finding) for finding in campaign.findings(replay)]
-    found: dict[str, tuple[Schedule, checks.Finding]] = {}
+    found: dict[str, tuple[Schedule, checks.Difference]] = {}
     campaign.report.fault_points += len(space.faults)
     # With environments, each single fault is also tried with the replay in a cold
     # environment on another hash seed: set order and module globals change there.
@@ -128,8 +128,8 @@ _PROBLEM_CLASSES = {kind: type(f"Problem_{kind.replace('-', '_')}", (_ProblemFou
 
 
 def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int | None,
-            database: ExampleDatabase | None, progress: bool) -> dict[str, tuple[Schedule, checks.Finding]]:
-    found: dict[str, tuple[Schedule, checks.Finding]] = {}
+            database: ExampleDatabase | None, progress: bool) -> dict[str, tuple[Schedule, checks.Difference]]:
+    found: dict[str, tuple[Schedule, checks.Difference]] = {}
     if max_examples <= 0:
         return found
 
@@ -158,7 +158,7 @@ def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int 
     return found
 
 
-def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Finding) -> Problem:
+def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Difference) -> Problem:
     command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":")),
                "--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),

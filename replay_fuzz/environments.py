@@ -27,7 +27,7 @@ from typing import Any
 HASH_SEEDS = (101, 202, 303)  # PYTHONHASHSEED of zygote 0, 1, 2
 
 
-class EnvironmentError_(Exception):  # noqa: N801
+class EnvironmentStartFailed(Exception):
     """An environment could not be started (the target failed to import in it)."""
 
 
@@ -105,7 +105,7 @@ class EnvironmentPool:
             line = zygote.stdout.readline().strip()
             if line != "ready":
                 detail = (zygote.stderr.read() if zygote.stderr else "").strip().splitlines()
-                raise EnvironmentError_(f"an execution environment could not start: {detail[-1] if detail else 'no output'}")
+                raise EnvironmentStartFailed(f"an execution environment could not start: {detail[-1] if detail else 'no output'}")
             self._zygotes[index] = zygote
         return self._zygotes[index]
 

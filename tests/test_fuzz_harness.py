@@ -119,9 +119,9 @@ def test_a_hanging_invocation_is_a_problem_not_a_hang() -> None:
     def hangs(event, context):
         return context.step(lambda _: time.sleep(3) or "late", name="slow")
 
-    from replay_fuzz.engine import ReferenceError_
+    from replay_fuzz.engine import StraightRunFailed
 
-    with pytest.raises(ReferenceError_, match="invocation 1 did not finish within 0.3 s"):
+    with pytest.raises(StraightRunFailed, match="invocation 1 did not finish within 0.3 s"):
         fuzz(hangs, max_examples=0, database=None, invocation_timeout=0.3)
 
 
