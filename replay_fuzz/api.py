@@ -91,7 +91,7 @@ def fuzz(
     try:
         with guard, _quiet_sdk_logs():
             for event in events:
-                campaign = Campaign(handler, event, name, options, strict_effects, report, pool)
+                campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects))
                 report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed,
                                                  database=chosen_database, replay=schedule, progress=progress)
     finally:

@@ -48,6 +48,7 @@ class Campaign:
     strict_effects: bool = False
     report: Report = field(default_factory=lambda: Report(""))
     environments: EnvironmentPool | None = None
+    effects: tuple[str, ...] = ()
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
     def run(self, schedule: Schedule) -> ExecutionRecord:
@@ -159,8 +160,11 @@ def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int 
 
 
 def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Difference) -> Problem:
-    command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":")),
-               "--replay", schedule.token()]
+    command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
+    for effect in campaign.effects:
+        command += ["--effect", effect]
+    command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * (campaign.environments is not None)
+    command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
                    finding.reference, finding.observed, schedule.token())
 

@@ -93,7 +93,8 @@ def test_reproduce_command_replays_the_problem(project: Path, capsys) -> None:
                     "--format", "json", "--no-database")
     command = json.loads(out)["problems"][0]["reproduce"]
     args = __import__("shlex").split(command)[1:]
-    code, replayed, _ = run(capsys, *args, "--effect", "mailer:send", "--format", "json", "--no-database")
+    assert args[args.index("--effect") + 1] == "mailer:send"
+    code, replayed, _ = run(capsys, *args, "--format", "json", "--no-database")
     assert code == 1 and json.loads(replayed)["problems"][0]["kind"] == "duplicate-effect"
 
 

@@ -16,6 +16,9 @@ def test_set_order_bug_is_reported_only_under_cold_starts() -> None:
     problem = next(p for p in report.problems if p.kind == "nondeterminism")
     assert any(f"fresh execution environment (PYTHONHASHSEED={HASH_SEEDS[1]})" in step for step in problem.schedule)
     assert problem.reference.startswith("step 'notify-") and problem.observed.startswith("step 'notify-")
+    assert "--environments" in problem.reproduce
+    replayed = fuzz(environment_bugs.notify_regions, replay=problem.token, database=None, environments=True)
+    assert [p.kind for p in replayed.problems][:1] == ["nondeterminism"]
 
 
 def test_module_global_kept_warm_and_lost_cold() -> None:
