@@ -14,13 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from durable_lint import __version__
-from durable_lint.config import load_settings
+from durable_lint.config import UsageError, load_settings
 from durable_lint.engine import Linter
+from durable_lint.sdk import SDK_MODULE
 
 
 @functools.lru_cache(maxsize=1)
-def _linter() -> Linter:
-    return Linter(load_settings())
+def _linter() -> Linter | str:
+    """The linter for this run, or the configuration error that prevents it (as one line)."""
+    try:
+        return Linter(load_settings())
+    except UsageError as error:
+        return str(error)
 
 
 class DurableLintChecker:
@@ -35,6 +40,12 @@ class DurableLintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         text = "".join(self.lines)
+        linter = _linter()
+        if isinstance(linter, str):
+            # flake8 has no way to stop a run; say it once per file that the linter would check.
+            if SDK_MODULE in text:
+                yield 1, 0, f"DUR000 cannot check this file: {linter}", type(self)
+            return
         file = Path(self.filename) if self.filename not in ("-", "stdin") else None
-        for finding in _linter().lint_source(text, self.filename, file=file, apply_noqa=False):
+        for finding in linter.lint_source(text, self.filename, file=file, apply_noqa=False):
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

@@ -138,3 +138,17 @@ def test_pre_commit_hooks_in_a_consumer_repository(tmp_path: Path) -> None:
     fuzzed = run("durable-fuzz", "--hook-stage", "pre-push", "--all-files")
     assert fuzzed.returncode == 1, fuzzed.stdout + fuzzed.stderr
     assert "[duplicate-effect] payments:charge ran again in the same step" in fuzzed.stdout
+
+
+def test_flake8_reports_a_bad_configuration_as_one_line_per_durable_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.durable-lint]\nselekt = ["DUR101"]\n')
+    shutil.copy(ROOT / "examples" / "buggy" / "swallowed_wait.py", tmp_path / "handler.py")
+    (tmp_path / "plain.py").write_text("x = 1\n")
+    done = subprocess.run([sys.executable, "-m", "flake8", "--select", "DUR", "handler.py", "plain.py"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        "handler.py:1:1: DUR000 cannot check this file: " + str(tmp_path / "pyproject.toml")
+        + ": [tool.durable-lint] has unknown key 'selekt'; known keys: calls, exclude, extend-exclude, extend-select, "
+        "ignore, per-file-ignores, select, step-decorators, step-functions, workflow-decorators, wrapper-modules"
+    ]
