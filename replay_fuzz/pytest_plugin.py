@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from replay_fuzz import api
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("durable-fuzz")
@@ -23,4 +21,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if examples is not None:
         if examples < 0:
             raise pytest.UsageError("--durable-fuzz-examples must be >= 0")
+        from replay_fuzz import api  # only when asked for: importing the SDK is not free
+
         api.DEFAULTS.max_examples = examples
