@@ -56,7 +56,8 @@ def _warm_up() -> None:
         context.parallel([lambda ctx: 1, lambda ctx: 2], name="parallel")
         return _json.dumps({"ok": True})
 
-    run_execution(warm, {}, Schedule(), RunOptions(), direct=True)
+    for _ in range(10):  # often enough for the interpreter to specialise the SDK's hot paths
+        run_execution(warm, {}, Schedule(), RunOptions(), direct=True)
 
 
 def main() -> None:
