@@ -15,6 +15,8 @@ import ast
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from durable_lint.scopes import own_code
+
 if TYPE_CHECKING:
     from durable_lint.module import DurableModule
 
@@ -227,13 +229,7 @@ def _constant_kind(value: object) -> str | None:
 
 def own_nodes(function: ast.AST) -> list[ast.AST]:
     """Nodes of a function's body, not entering nested functions, lambdas or classes."""
-    found, stack = [], list(getattr(function, "body", []))
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
-    return found
+    return list(own_code(getattr(function, "body", [])))
 
 
 def own_returns(function: ast.AST) -> list[ast.expr | None]:

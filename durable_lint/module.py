@@ -11,7 +11,7 @@ from durable_lint import sdk
 from durable_lint.infer import Inference
 from durable_lint.resolve import Resolver
 from durable_lint.roles import ExtraNames, FunctionRole, Role, RoleMap
-from durable_lint.scopes import build_scopes, enclosing_function
+from durable_lint.scopes import build_scopes, enclosing_function, own_code
 
 
 class Region:
@@ -171,15 +171,7 @@ class DurableModule:
 
     def durable_operations_in(self, statements: list[ast.stmt]) -> list[ast.Call]:
         """Durable operation calls inside `statements`, not counting nested functions."""
-        found, stack = [], list(statements)
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                continue
-            if isinstance(node, ast.Call) and self.durable_operation(node):
-                found.append(node)
-            stack.extend(ast.iter_child_nodes(node))
-        return found
+        return [node for node in own_code(statements) if isinstance(node, ast.Call) and self.durable_operation(node)]
 
     def call_policy(self, path: str) -> str | None:
         """What the team's configuration says of calls to `path`: a code, "allow", or None.

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 BindingKind = Literal["import", "param", "def", "class", "assign", "other"]
 ScopeKind = Literal["module", "function", "class"]
 
@@ -221,6 +222,17 @@ def _bind_statement(node: ast.AST, scope: Scope, package: str) -> None:
         scope.bind(node.name, "other")
     elif isinstance(node, ast.MatchMapping) and node.rest:
         scope.bind(node.rest, "other")
+
+
+def own_code(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """`nodes` and everything inside them, without entering nested functions, lambdas or classes
+    (the nested definition itself is yielded, its body is not: it runs elsewhere, or later)."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, NESTED_SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def enclosing_function(node: ast.AST) -> ast.AST | None:

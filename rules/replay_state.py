@@ -10,7 +10,7 @@ from durable_lint.module import DurableModule, Region
 from durable_lint.roles import Role, positional_or_keyword
 from durable_lint.rule import CallRule, Report, Rule
 from durable_lint.resolve import source_of
-from durable_lint.scopes import Binding, Scope, enclosing_function
+from durable_lint.scopes import Binding, Scope, enclosing_function, own_code
 from durable_lint.rules.clock import ClockRead
 from durable_lint.rules.process import ProcessIdentity
 from durable_lint.rules.randomness import CryptoRandom, RandomNumber, RandomUuid
@@ -333,17 +333,11 @@ def _catches(module: DurableModule, handler: ast.ExceptHandler, names: frozenset
 
 
 def _reraises(handler: ast.ExceptHandler) -> bool:
-    stack: list[ast.AST] = list(handler.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        if isinstance(node, ast.Raise) and (
-            node.exc is None or (isinstance(node.exc, ast.Name) and node.exc.id == handler.name)
-        ):
-            return True
-        stack.extend(ast.iter_child_nodes(node))
-    return False
+    return any(
+        isinstance(node, ast.Raise)
+        and (node.exc is None or (isinstance(node.exc, ast.Name) and node.exc.id == handler.name))
+        for node in own_code(handler.body)
+    )
 
 
 class _SwallowingHandler(Rule):
