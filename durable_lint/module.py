@@ -117,10 +117,6 @@ class DurableModule:
             function is not None and self.roles.role_of(function) is None and bool(self.roles.helper_contexts.get(function))
         )
 
-    def in_orchestration(self, node: ast.AST) -> bool:
-        """Is `node` in orchestration code that the SDK replays?"""
-        return self.is_replayed_orchestration(self.code_owner(node))
-
     @property
     def orchestration(self) -> Region:
         """The code the SDK replays: handler, child, branch and item bodies."""

@@ -35,7 +35,6 @@ class Binding:
     imported: str | None = None  # the qualified name, for imports
     values: list[ast.expr] = field(default_factory=list)  # right-hand sides, for assignments
     definition: ast.AST | None = None  # the def/class node, or the function owning a param
-    param_index: int | None = None
     annotation: ast.expr | None = None
 
 
@@ -134,8 +133,8 @@ def _bind_import(scope: Scope, node: ast.Import | ast.ImportFrom, package: str) 
 def _bind_parameters(scope: Scope, function: ast.AST) -> None:
     args: ast.arguments = function.args  # type: ignore[attr-defined]
     positional = [*args.posonlyargs, *args.args]
-    for index, arg in enumerate(positional):
-        scope.bind(arg.arg, "param", definition=function, param_index=index, annotation=arg.annotation)
+    for arg in positional:
+        scope.bind(arg.arg, "param", definition=function, annotation=arg.annotation)
     for arg in (args.vararg, *args.kwonlyargs, args.kwarg):
         if arg is not None:
             scope.bind(arg.arg, "param", definition=function, annotation=arg.annotation)

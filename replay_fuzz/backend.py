@@ -234,9 +234,6 @@ class Backend:
                 self.operations[op_id] = self._complete_at_start(op, None)  # type: ignore[arg-type]
         self._pending_start = {i for i in self._pending_start if self.operations[i].status is OperationStatus.STARTED}
 
-    def execution_operation(self) -> Operation:
-        return self.operations[self.arn.split("/")[-1]]
-
     # -- travelling between processes -----------------------------------------------------
     # The state crosses to the environment that runs an invocation and back; the policies
     # (fault plan, callback answers, invoke stub, clock listener) are rebuilt on each side.

@@ -365,15 +365,10 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
     observer = _Observer(record, request.schedule, backend)
     observer._body_runs = dict(request.body_runs)  # noqa: SLF001 - occurrences count across invocations
     invocation = observer.invocation = Invocation()
-    output = crash = None
     with hooks.observing(observer), effects.recording(record.effects), _clock(backend):
         saved = _reseed(f"orchestration:{request.schedule.seed}:{request.number}")
         try:
-            output = handler(_invocation_input(backend), _LambdaContext(request.number))
-        except (InjectedCrash, InvalidCheckpoint, BodyCrash) as error:
-            crash = str(error)
-        except BaseException as error:  # noqa: BLE001 - any other escape is a crash Lambda would retry
-            crash = f"{type(error).__name__}: {error}"
+            output, crash = _run_invocation(lambda: handler(_invocation_input(backend), _LambdaContext(request.number)))
         finally:
             _restore(saved)
     return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
@@ -394,10 +389,21 @@ def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocati
     if not finished:
         _current_worker = None  # abandon the hung worker; the next invocation gets a new one
         return _HUNG
-    if "crash" in outcome:
-        invocation.crash = outcome["crash"]
+    output, crash = outcome["result"]
+    if crash is not None:
+        invocation.crash = crash
         return None
-    return outcome["output"]
+    return output
+
+
+def _run_invocation(call: Callable[[], Any]) -> tuple[Any, str | None]:
+    """(the handler's output, None), or (None, what crashed it): a crash is what Lambda retries."""
+    try:
+        return call(), None
+    except (InjectedCrash, InvalidCheckpoint, BodyCrash) as crash:
+        return None, str(crash)
+    except BaseException as error:  # noqa: BLE001 - any other escape is a crash Lambda would retry
+        return None, f"{type(error).__name__}: {error}"
 
 
 def _invocation_input(backend: Backend) -> DurableExecutionInvocationInputWithClient:
@@ -425,12 +431,7 @@ class _InvocationWorker:
     def _serve(self) -> None:
         while True:
             call, outcome, done = self._calls.get()
-            try:
-                outcome["output"] = call()
-            except (InjectedCrash, InvalidCheckpoint, BodyCrash) as crash:
-                outcome["crash"] = str(crash)
-            except BaseException as error:  # noqa: BLE001 - any other escape is a crash Lambda would retry
-                outcome["crash"] = f"{type(error).__name__}: {error}"
+            outcome["result"] = _run_invocation(call)
             done.set()
 
     def run(self, call: Callable[[], Any], timeout: float) -> tuple[bool, dict[str, Any]]:
