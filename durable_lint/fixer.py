@@ -29,6 +29,7 @@ class FileFix:
     fixed: str
     applied: int
     remaining: list[Finding]
+    encoding: str = "utf-8"
 
     def diff(self) -> str:
         return "".join(
@@ -58,10 +59,8 @@ def fix_file(linter: Linter, file: Path, shown: str) -> FileFix:
     expected = Counter(f.code for f in findings) - fixed_codes
     if Counter(f.code for f in after) != expected:
         raise FixError(f"{shown}: re-linting the fixed file did not confirm the fixes; left unchanged")
-    return FileFix(shown, original, fixed, len(applied), after)
+    return FileFix(shown, original, fixed, len(applied), after, encoding)
 
 
 def write(file: Path, result: FileFix) -> None:
-    data = file.read_bytes()
-    encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
-    file.write_bytes(result.fixed.encode(encoding))
+    file.write_bytes(result.fixed.encode(result.encoding))
