@@ -54,7 +54,7 @@ class CallGraph:
         if target is None:
             return {}
         function, callee_module = target
-        contexts = context_parameters(function, call, module.roles.is_context)
+        contexts = context_parameters(function, call.args, call.keywords, module.roles.is_context)
         if contexts:
             callee_module.roles.add_helper_contexts(function, contexts)
         name = f"{getattr(function, 'name', 'lambda')}()"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from durable_lint import sdk
@@ -46,13 +46,14 @@ def positional_or_keyword(call: ast.Call, index: int, keyword: str) -> ast.expr 
     return None
 
 
-def context_parameters(function: ast.AST, call: ast.Call, is_context: Callable[[ast.expr], bool]) -> set[str]:
-    """Names of `function`'s parameters to which `call` passes a DurableContext."""
+def context_parameters(function: ast.AST, passed: Sequence[ast.expr], keywords: Sequence[ast.keyword],
+                       is_context: Callable[[ast.expr], bool]) -> set[str]:
+    """Names of `function`'s parameters that receive a DurableContext from these arguments."""
     args: ast.arguments = function.args  # type: ignore[attr-defined]
     positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-    names = {positional[i] for i, arg in enumerate(call.args) if i < len(positional) and is_context(arg)}
-    keywords = {a.arg for a in (*args.args, *args.kwonlyargs)}
-    names |= {kw.arg for kw in call.keywords if kw.arg in keywords and is_context(kw.value)}
+    names = {positional[i] for i, arg in enumerate(passed) if i < len(positional) and is_context(arg)}
+    by_keyword = {a.arg for a in (*args.args, *args.kwonlyargs)}
+    names |= {kw.arg for kw in keywords if kw.arg in by_keyword and is_context(kw.value)}
     return names
 
 
@@ -97,7 +98,7 @@ class RoleMap:
         callee = self.function_for(call.func)
         if callee is None or callee in self._roles or isinstance(callee, ast.Lambda):
             return False
-        params = context_parameters(callee, call, self.is_context)
+        params = context_parameters(callee, call.args, call.keywords, self.is_context)
         known = self.helper_contexts.setdefault(callee, set())
         if params <= known:
             return False

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from durable_lint import sdk
 from durable_lint.module import DurableModule
-from durable_lint.roles import positional_or_keyword
+from durable_lint.roles import context_parameters, positional_or_keyword
 from durable_lint.rule import CallRule, Report, Rule, describe_call
 
 
@@ -225,7 +225,7 @@ class DurableOpInNativeTask(Rule):
                 passed = list(given.elts)
         if function is None:
             return False
-        contexts = {name for name, arg in zip(_positional_names(function), passed) if module.roles.is_context(arg)}
+        contexts = context_parameters(function, passed, (), module.roles.is_context)
         body = [function.body] if isinstance(function, ast.Lambda) else function.body  # type: ignore[attr-defined]
         if module.durable_operations_in(body):
             return True
@@ -272,7 +272,3 @@ class DurableOpInNativeTask(Rule):
         """,
     )
 
-
-def _positional_names(function: ast.AST) -> list[str]:
-    args: ast.arguments = function.args  # type: ignore[attr-defined]
-    return [a.arg for a in (*args.posonlyargs, *args.args)]
