@@ -271,4 +271,3 @@ class DurableOpInNativeTask(Rule):
             return context.step(lambda _: len(done), name="count")
         """,
     )
-
