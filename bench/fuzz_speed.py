@@ -4,8 +4,9 @@ The official runner (`DurableFunctionTestRunner`, skip_time, poll_interval 1 ms,
 callback answered as soon as it is created) runs the handler of bench_handler.py
 `--official` times. durable-fuzz fuzzes the same handler (reference, every single
 fault, then `--examples` random schedules) and its executions per second are its
-executions divided by its wall time, in this process and with forked warm/cold
-environments. Targets: at least 30x in process, at least 10x with environments.
+executions divided by its wall time: with one process, with every core (the
+default), and with forked warm/cold environments. Targets: at least 30x by default,
+at least 10x with environments.
 
     .venv/bin/python bench/fuzz_speed.py [--official 10] [--examples 200]
 """
@@ -24,6 +25,7 @@ from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner  
 
 import bench_handler  # noqa: E402
 from replay_fuzz import fuzz  # noqa: E402
+from replay_fuzz.shards import default_jobs  # noqa: E402
 
 
 def official(runs: int) -> float:
@@ -39,8 +41,8 @@ def official(runs: int) -> float:
     return runs / (time.perf_counter() - start)
 
 
-def fuzzer(examples: int, environments: bool = False) -> tuple[float, int, int]:
-    report = fuzz(bench_handler.handler, max_examples=examples, seed=0, database=None, environments=environments)
+def fuzzer(examples: int, environments: bool = False, jobs: int | None = None) -> tuple[float, int, int]:
+    report = fuzz(bench_handler.handler, max_examples=examples, seed=0, database=None, environments=environments, jobs=jobs)
     assert not report.problems, report.text()
     return report.executions / report.elapsed_s, report.executions, report.invocations
 
@@ -51,12 +53,15 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=200)
     args = parser.parse_args()
     official_rate = official(args.official)
+    single_rate, single_executions, _ = fuzzer(args.examples, jobs=1)
     fuzz_rate, executions, invocations = fuzzer(args.examples)
     env_rate, env_executions, env_invocations = fuzzer(args.examples, environments=True)
-    print(f"official runner:              {official_rate:8.1f} executions/s ({args.official} executions)")
-    print(f"durable-fuzz:                 {fuzz_rate:8.1f} executions/s ({executions} executions, {invocations} invocations)")
-    print(f"durable-fuzz --environments:  {env_rate:8.1f} executions/s ({env_executions} executions, {env_invocations} invocations)")
-    print(f"ratio durable-fuzz / official = {fuzz_rate / official_rate:.1f}x (target >= 30x)")
+    jobs = default_jobs()
+    print(f"official runner:                     {official_rate:8.1f} executions/s ({args.official} executions)")
+    print(f"durable-fuzz --jobs 1:               {single_rate:8.1f} executions/s ({single_executions} executions)")
+    print(f"durable-fuzz (--jobs {jobs}):              {fuzz_rate:8.1f} executions/s ({executions} executions, {invocations} invocations)")
+    print(f"durable-fuzz --environments --jobs {jobs}: {env_rate:8.1f} executions/s ({env_executions} executions, {env_invocations} invocations)")
+    print(f"ratio durable-fuzz / official = {fuzz_rate / official_rate:.1f}x (target >= 30x; {single_rate / official_rate:.1f}x in one process)")
     print(f"ratio with environments / official = {env_rate / official_rate:.1f}x (target >= 10x)")
 
 

@@ -14,10 +14,10 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
 from replay_fuzz.environments import EnvironmentPool
-from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Report
 from replay_fuzz.runner import RunOptions
 from replay_fuzz.schedule import Schedule
+from replay_fuzz.shards import default_jobs
 
 
 @dataclasses.dataclass
@@ -58,6 +58,7 @@ def fuzz(
     database: ExampleDatabase | str | None = "default",
     progress: bool = False,
     environments: bool = False,
+    jobs: int | None = None,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
@@ -70,7 +71,8 @@ def fuzz(
     workers), any `ExampleDatabase` (e.g. Hypothesis' Redis one), or None.
     `environments` runs every execution in forked execution environments, each
     invocation landing warm or cold as the schedule says (the handler must be
-    importable by its module path).
+    importable by its module path). `jobs` is how many processes fuzz at once (default:
+    the cores available; results do not depend on it).
     """
     name = target or f"{handler.__module__}:{getattr(handler, '__name__', 'handler')}"
     report = Report(name)
@@ -84,20 +86,22 @@ def fuzz(
     else:
         chosen_database = database
     examples = DEFAULTS.max_examples if max_examples is None else max_examples
-    refused: list[str] = []
     started = time.perf_counter()
-    guard = contextlib.nullcontext() if allow_network else refuse_network(refused)
     pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects)) if environments else None
     try:
-        with guard, _quiet_sdk_logs():
+        if pool is not None:
+            pool.start()
+        with _quiet_sdk_logs():
             for event in events:
-                campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects))
-                report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed,
-                                                 database=chosen_database, replay=schedule, progress=progress)
+                campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects),
+                                    allow_network)
+                report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
+                                                 replay=schedule, progress=progress, jobs=jobs or default_jobs())
     finally:
         if pool is not None:
             pool.close()
     report.elapsed_s = time.perf_counter() - started
-    if refused:
-        report.notes.append(f"refused {len(refused)} network connection(s), first to {refused[0]}; pass --allow-network to permit them")
+    if report.refused:
+        report.notes.append(f"refused {len(report.refused)} network connection(s), first to {report.refused[0]}; "
+                            "pass --allow-network to permit them")
     return report

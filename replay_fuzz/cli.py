@@ -1,7 +1,7 @@
 """The `durable-fuzz` command.
 
     durable-fuzz TARGET [--event JSON | --event-file PATH]... [--effect MODULE:FUNCTION]...
-                 [--max-examples N] [--seed N] [--format text|json] [--replay TOKEN]
+                 [--max-examples N] [--seed N] [--jobs N] [--format text|json] [--replay TOKEN]
 
 Exit codes: 0 no problem, 1 problems, 2 usage error (one line on stderr).
 """
@@ -20,6 +20,7 @@ from replay_fuzz.effects import EffectError
 from replay_fuzz.engine import StraightRunFailed
 from replay_fuzz.environments import EnvironmentStartFailed
 from replay_fuzz.schedule import Schedule
+from replay_fuzz.shards import ShardDied
 from replay_fuzz.target import TargetError, example_event, load_target
 
 
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
     parser.add_argument("--environments", action="store_true",
                         help="run in forked Lambda-like environments: replays land warm or cold (fresh globals, another PYTHONHASHSEED)")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="processes fuzzing at once (default: every core; the report does not depend on it)")
     parser.add_argument("--replay", metavar="TOKEN", help="run exactly the schedule of a reported problem")
     parser.add_argument("--database", metavar="DIR", help="Hypothesis example database folder (default .hypothesis/examples; share it between CI workers)")
     parser.add_argument("--no-database", action="store_true", help="do not read or write Hypothesis' example database")
@@ -73,8 +76,8 @@ def _events(args: argparse.Namespace) -> list[Any] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        if args.max_examples < 0 or args.max_invocations < 1 or args.invocation_timeout <= 0:
-            raise UsageError("--max-examples must be >= 0, --max-invocations >= 1, --invocation-timeout > 0")
+        if args.max_examples < 0 or args.max_invocations < 1 or args.invocation_timeout <= 0 or (args.jobs or 1) < 1:
+            raise UsageError("--max-examples must be >= 0, --max-invocations >= 1, --invocation-timeout > 0, --jobs >= 1")
         events = _events(args)
         if args.replay:
             Schedule.from_token(args.replay)
@@ -86,9 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
                 invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
                 replay=args.replay, database=None if args.no_database else (args.database or "default"),
-                progress=sys.stderr.isatty(), environments=args.environments,
+                progress=sys.stderr.isatty(), environments=args.environments, jobs=args.jobs,
             ))
-    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed) as error:
+    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied) as error:
         print(f"durable-fuzz: error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # a malformed replay token

@@ -12,24 +12,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import hashlib
 import json
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import core as hypothesis_core
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import checks
 from replay_fuzz.environments import EnvironmentPool
+from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, Fault, FaultSpace, OperationInfo, Schedule
+from replay_fuzz.shards import Progress, Shard, run_shards
 
+T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
 
 
@@ -49,7 +56,19 @@ class Campaign:
     report: Report = field(default_factory=lambda: Report(""))
     environments: EnvironmentPool | None = None
     effects: tuple[str, ...] = ()
+    allow_network: bool = False
+    progress: Progress | None = None  # told (examples, executions, problems) every ten schedules
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Refuse outbound connections (unless allowed), noting each refusal in the report."""
+        with contextlib.nullcontext() if self.allow_network else refuse_network(self.report.refused):
+            yield
+
+    def tick(self, problems: int) -> None:
+        if self.progress is not None and self.report.examples % 10 == 0:
+            self.progress((self.report.examples, self.report.executions, problems))
 
     def run(self, schedule: Schedule) -> ExecutionRecord:
         record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
@@ -94,31 +113,78 @@ class Campaign:
         return space
 
 
+SHARDS = 4  # parts of each phase, fixed so that results do not depend on how many run at once
+
+Found = dict[str, tuple[Schedule, checks.Difference]]
+
+
+@dataclass
+class ShardResult:
+    """What one shard found, and its counts."""
+
+    found: Found
+    report: Report
+
+
 def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, database: ExampleDatabase | None,
-                  replay: Schedule | None, progress: bool) -> list[Problem]:
-    """Run the three phases (or one replayed schedule) and return shrunk problems, one per kind."""
-    space = campaign.fault_space()
-    if replay is not None:
-        campaign.report.examples += 1
-        return [_problem(campaign, space, replay, finding) for finding in campaign.findings(replay)]
-    found: dict[str, tuple[Schedule, checks.Difference]] = {}
+                  replay: Schedule | None, progress: bool, jobs: int = 1) -> list[Problem]:
+    """Run the three phases (or one replayed schedule) and return shrunk problems, one per kind.
+
+    After the reference run, the single-fault pass and the search are each cut into
+    SHARDS parts, run in forked children `jobs` at a time (see replay_fuzz.shards).
+    """
+    with campaign.guarded():
+        space = campaign.fault_space()
+        if replay is not None:
+            campaign.report.examples += 1
+            return [_problem(campaign, space, replay, finding) for finding in campaign.findings(replay)]
     campaign.report.fault_points += len(space.faults)
-    # With environments, each single fault is also tried with the replay in a cold
-    # environment on another hash seed: set order and module globals change there.
+    work: list[Callable[[Campaign], Found]] = [
+        functools.partial(_single_faults, part) for part in _parts(space.faults, SHARDS) if part]
+    work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
+             for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part]
+    ticker = _Ticker(campaign.report, progress)
+    found: Found = {}
+    for result in run_shards([_shard(campaign, part) for part in work], jobs, ticker):
+        campaign.report.add(result.report)
+        for kind, value in result.found.items():
+            found.setdefault(kind, value)  # the first shard wins: single faults before the search
+    return [_problem(campaign, space, schedule, finding) for kind in checks.KINDS
+            if kind in found for schedule, finding in [found[kind]]]
+
+
+def _shard(campaign: Campaign, work: Callable[[Campaign], Found]) -> Shard[ShardResult]:
+    """`work` on a copy of the campaign that counts in a report of its own."""
+
+    def run(progress: Progress) -> ShardResult:
+        own = dataclasses.replace(campaign, report=Report(campaign.target), progress=progress)
+        with own.guarded():
+            found = work(own)
+        return ShardResult(found, own.report)
+
+    return run
+
+
+def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
+    """`items` cut into `count` consecutive parts of nearly equal length."""
+    size, extra = divmod(len(items), count)
+    bounds = [index * size + min(index, extra) for index in range(count + 1)]
+    return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
+
+
+def _single_faults(faults: Sequence[Fault], campaign: Campaign) -> Found:
+    """Each fault once (and, with environments, once more with the replay landing cold on another hash seed)."""
+    found: Found = {}
     landings = [()] + ([((2, 1),)] if campaign.environments else [])
-    for fault in space.faults:
+    for fault in faults:
         campaign.report.fault_points_exercised += 1
         for cold in landings:
             schedule = Schedule(faults=(fault,), cold=cold)
             campaign.report.examples += 1
             for finding in campaign.findings(schedule):
                 found.setdefault(finding.kind, (schedule, finding))
-        _progress(campaign.report, len(found), progress)
-    searched = _search(campaign, space, max_examples, seed, database, progress)
-    for kind, value in searched.items():
-        found.setdefault(kind, value)
-    return [_problem(campaign, space, schedule, finding) for kind in checks.KINDS
-            if kind in found for schedule, finding in [found[kind]]]
+        campaign.tick(len(found))
+    return found
 
 
 class _ProblemFound(Exception):
@@ -128,11 +194,10 @@ class _ProblemFound(Exception):
 _PROBLEM_CLASSES = {kind: type(f"Problem_{kind.replace('-', '_')}", (_ProblemFound,), {}) for kind in checks.KINDS}
 
 
-def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int | None,
-            database: ExampleDatabase | None, progress: bool) -> dict[str, tuple[Schedule, checks.Difference]]:
-    found: dict[str, tuple[Schedule, checks.Difference]] = {}
-    if max_examples <= 0:
-        return found
+def _search(space: FaultSpace, max_examples: int, seed: int | None, database: ExampleDatabase | None, shard: int,
+            campaign: Campaign) -> Found:
+    """One shard of the Hypothesis search: its own examples, seed and place in the example database."""
+    found: Found = {}
 
     @settings(max_examples=max_examples, deadline=None, database=database, verbosity=Verbosity.quiet,
               suppress_health_check=list(HealthCheck), phases=(Phase.reuse, Phase.generate, Phase.shrink),
@@ -141,7 +206,7 @@ def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int 
     def search(schedule: Schedule) -> None:
         campaign.report.examples += 1
         findings = campaign.findings(schedule)
-        _progress(campaign.report, len(found), progress)
+        campaign.tick(len(found))
         if findings:
             first = findings[0]
             found[first.kind] = (schedule, first)  # the last failing call per kind is the shrunk one
@@ -149,14 +214,24 @@ def _search(campaign: Campaign, space: FaultSpace, max_examples: int, seed: int 
 
     if seed is not None:
         search = hypothesis_seed(seed)(search)
-    # Remember failures per target and event (as hypothesis.find keys its database).
-    key = json.dumps(["durable-fuzz", campaign.target, campaign.event], sort_keys=True, default=str)
+    else:
+        _fresh_hypothesis_random()
+    # Remember failures per target, event and shard (as hypothesis.find keys its database).
+    key = json.dumps(["durable-fuzz", campaign.target, campaign.event, shard], sort_keys=True, default=str)
     search._hypothesis_internal_database_key = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
     try:
         search()
     except Exception:  # noqa: BLE001 - Hypothesis reports the failures it shrank; `found` holds them
         pass
     return found
+
+
+def _fresh_hypothesis_random() -> None:
+    """Forget Hypothesis' process-wide random generator, so an unseeded search seeds a new
+    one from the system: forked shards would otherwise all draw the same schedules."""
+    local = getattr(hypothesis_core, "threadlocal", None)
+    if local is not None and hasattr(local, "_hypothesis_global_random"):
+        local._hypothesis_global_random = None  # noqa: SLF001
 
 
 def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Difference) -> Problem:
@@ -169,10 +244,19 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
                    finding.reference, finding.observed, schedule.token())
 
 
-def _progress(report: Report, problems: int, enabled: bool) -> None:
-    if enabled and report.examples % 10 == 0:
-        print(f"\r{report.examples} schedules, {report.executions} executions, {problems} problem(s)",
-              end="", file=sys.stderr, flush=True)
+class _Ticker:
+    """The progress line, summed over the shards' latest counts."""
+
+    def __init__(self, report: Report, enabled: bool) -> None:
+        self.report, self.enabled = report, enabled
+        self.latest: dict[int, tuple[int, int, int]] = {}
+
+    def __call__(self, shard: int, counts: tuple[int, int, int]) -> None:
+        self.latest[shard] = counts
+        if self.enabled:
+            examples, executions, problems = (sum(column) for column in zip(*self.latest.values()))
+            print(f"\r{self.report.examples + examples} schedules, {self.report.executions + executions} executions, "
+                  f"{problems} problem(s)", end="", file=sys.stderr, flush=True)
 
 
 def default_database() -> ExampleDatabase:

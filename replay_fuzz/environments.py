@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -62,21 +63,40 @@ class Environment:
 
 
 class EnvironmentPool:
-    """Zygotes per hash seed, started on first use, and the listener environments call back on."""
+    """Zygotes per hash seed, and the listener environments call back on.
+
+    The zygotes are shared by every process forked from the one that started them
+    (the campaign's shards); each process listens on its own address, which it
+    hands to a zygote with every fork request.
+    """
 
     def __init__(self, target: str, effects: list[str]) -> None:
         self._authkey = secrets.token_bytes(16)
         self._folder = tempfile.mkdtemp(prefix="durable-fuzz-")
-        self._address = str(Path(self._folder) / "environments.sock")
-        self._listener = Listener(self._address, family="AF_UNIX", authkey=self._authkey)
         self._setup = {"target": target, "effects": effects, "sys_path": [p or os.getcwd() for p in sys.path],
                        "authkey": self._authkey.hex()}
+        self._owner = os.getpid()
         self._zygotes: dict[int, subprocess.Popen[str]] = {}
+        self._listen()
+
+    def _listen(self) -> None:
+        """A listener for this process, and no environments yet."""
+        self._pid = os.getpid()
+        self._address = str(Path(self._folder) / f"environments-{self._pid}.sock")
+        self._listener = Listener(self._address, family="AF_UNIX", authkey=self._authkey)
         self._idle: dict[int, list[Environment]] = {index: [] for index in range(len(HASH_SEEDS))}
         self._forking: dict[int, int] = dict.fromkeys(range(len(HASH_SEEDS)), 0)
 
+    def start(self) -> None:
+        """Start every zygote now, side by side, so that processes forked later share them."""
+        started = {index: self._spawn(index) for index in range(len(HASH_SEEDS)) if index not in self._zygotes}
+        for index, zygote in started.items():
+            self._zygotes[index] = self._ready(zygote)
+
     def new_environment(self, seed_index: int) -> Environment:
         """A fresh environment on this hash seed; the next one is forked while it works."""
+        if self._pid != os.getpid():  # this is a forked shard: the environments here are its parent's
+            self._listen()
         if not self._idle[seed_index] and not self._forking[seed_index]:
             self._fork(seed_index)
         while not self._idle[seed_index]:
@@ -96,28 +116,36 @@ class EnvironmentPool:
 
     def _zygote(self, index: int) -> subprocess.Popen[str]:
         if index not in self._zygotes:
-            environment = {**os.environ, "PYTHONHASHSEED": str(HASH_SEEDS[index])}
-            zygote = subprocess.Popen(
-                [sys.executable, "-m", "replay_fuzz.zygote", json.dumps(self._setup)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
-            )
-            assert zygote.stdout is not None
-            line = zygote.stdout.readline().strip()
-            if line != "ready":
-                detail = (zygote.stderr.read() if zygote.stderr else "").strip().splitlines()
-                raise EnvironmentStartFailed(f"an execution environment could not start: {detail[-1] if detail else 'no output'}")
-            self._zygotes[index] = zygote
+            self._zygotes[index] = self._ready(self._spawn(index))
         return self._zygotes[index]
 
+    def _spawn(self, index: int) -> subprocess.Popen[str]:
+        environment = {**os.environ, "PYTHONHASHSEED": str(HASH_SEEDS[index])}
+        return subprocess.Popen(
+            [sys.executable, "-m", "replay_fuzz.zygote", json.dumps(self._setup)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+        )
+
+    @staticmethod
+    def _ready(zygote: subprocess.Popen[str]) -> subprocess.Popen[str]:
+        assert zygote.stdout is not None
+        if zygote.stdout.readline().strip() != "ready":
+            detail = (zygote.stderr.read() if zygote.stderr else "").strip().splitlines()
+            raise EnvironmentStartFailed(f"an execution environment could not start: {detail[-1] if detail else 'no output'}")
+        return zygote
+
     def close(self) -> None:
+        """Close this process's listener; the process that started the zygotes also stops them."""
         for idle in self._idle.values():
             for environment in idle:
                 environment.close()
+        self._listener.close()
+        Path(self._address).unlink(missing_ok=True)
+        if os.getpid() != self._owner:
+            return
         for zygote in self._zygotes.values():
             if zygote.stdin:
                 zygote.stdin.close()
             zygote.terminate()
             zygote.wait(timeout=10)
-        self._listener.close()
-        Path(self._address).unlink(missing_ok=True)
-        os.rmdir(self._folder)
+        shutil.rmtree(self._folder, ignore_errors=True)

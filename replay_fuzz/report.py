@@ -45,6 +45,15 @@ class Report:
     fault_points_exercised: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # network connections refused, as host:port
+
+    def add(self, part: Report) -> None:
+        """Count in what a part of the run (a shard) did."""
+        self.examples += part.examples
+        self.executions += part.executions
+        self.invocations += part.invocations
+        self.fault_points_exercised += part.fault_points_exercised
+        self.refused += part.refused
 
     def raise_if_problems(self) -> None:
         """Fail a test with the readable report when a problem was found."""

@@ -444,6 +444,16 @@ class _InvocationWorker:
 _current_worker: _InvocationWorker | None = None
 
 
+def _forget_worker() -> None:
+    """A forked child has no copy of the worker thread; it starts its own on first use."""
+    global _current_worker
+    _current_worker = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_worker)
+
+
 class _SeededBytes:
     """`os.urandom` drawing from the seeded stream of the code running now (made on first use)."""
 

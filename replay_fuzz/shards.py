@@ -1,0 +1,119 @@
+"""Run a campaign's shards in forked children, as many at once as there are cores.
+
+Fuzzing is CPU-bound in the SDK's own code, and Python runs one thread at a time, so
+more cores help only as more processes. After the straight-through run the engine
+cuts the rest of the campaign into a fixed number of shards; each runs in a child
+forked from this process, so every shard starts from the same state (the target
+imported, the reference run done, module globals as it left them) whatever runs
+beside it. Results therefore do not depend on `jobs`, only the wall time does.
+Where `os.fork` does not exist (Windows) the shards run one after another in this
+process.
+
+A child talks back over a pipe: ("progress", payload) as it goes, then ("done",
+result) or ("error", exception).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, Pipe, wait
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Progress = Callable[[Any], None]
+Shard = Callable[[Progress], T]
+
+
+class ShardDied(Exception):
+    """A child running a shard ended without a result (killed, or the code under test called os._exit)."""
+
+
+def default_jobs() -> int:
+    """The cores this process may use; 1 inside a pytest-xdist worker, which already has its own core."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int, Any], None]) -> list[T]:
+    """Each shard's result, in shard order; `on_progress(index, payload)` hears from them as they go."""
+    if not hasattr(os, "fork"):
+        return [shard(lambda payload, index=index: on_progress(index, payload)) for index, shard in enumerate(shards)]
+    results: dict[int, T] = {}
+    waiting = list(enumerate(shards))
+    running: dict[Connection, tuple[int, int]] = {}  # connection -> (shard index, pid)
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):
+                index, shard = waiting.pop(0)
+                connection, pid = _fork(shard)
+                running[connection] = (index, pid)
+            for connection in wait(list(running)):
+                index, pid = running[connection]
+                try:
+                    kind, payload = connection.recv()
+                except EOFError:
+                    del running[connection]
+                    raise ShardDied(_how_it_died(pid)) from None
+                if kind == "progress":
+                    on_progress(index, payload)
+                    continue
+                del running[connection]
+                connection.close()
+                os.waitpid(pid, 0)
+                if kind == "error":
+                    raise payload
+                results[index] = payload
+    finally:
+        for connection, (_, pid) in running.items():
+            _kill(pid)
+            connection.close()
+    return [results[index] for index in range(len(shards))]
+
+
+def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
+    """Start `shard` in a child: the connection it reports on, and its pid."""
+    reader, writer = Pipe(duplex=False)
+    for stream in (sys.stdout, sys.stderr):  # or the child would print what is still buffered here
+        stream.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; coverage does not follow forks
+        reader.close()
+        code = 0
+        try:
+            writer.send(("done", shard(lambda payload: writer.send(("progress", payload)))))
+        except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
+            code = 1
+            try:
+                writer.send(("error", error))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                writer.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            os._exit(code)
+    writer.close()
+    return reader, pid
+
+
+def _how_it_died(pid: int) -> str:
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        how = f"was killed by signal {os.WTERMSIG(status)}"
+    else:
+        how = f"exited with code {os.waitstatus_to_exitcode(status)}"
+    return f"a durable-fuzz worker process {how} before it finished (did the code under test call os._exit?)"
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass

@@ -1,0 +1,94 @@
+"""Shards in forked processes: the report does not depend on --jobs, shards search apart, deaths are reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from aws_durable_execution_sdk_python import durable_execution
+
+from replay_fuzz import fuzz
+from replay_fuzz.engine import SHARDS
+from replay_fuzz.shards import ShardDied, run_shards
+from tests.fuzz_targets import planted
+
+
+def test_the_report_does_not_depend_on_how_many_processes_fuzz_at_once() -> None:
+    def summary(jobs: int) -> tuple[object, ...]:
+        report = fuzz(planted.captured_mutation, max_examples=12, seed=3, database=None, jobs=jobs)
+        return (report.examples, report.executions, report.invocations, report.fault_points_exercised,
+                [(problem.kind, problem.token, problem.schedule) for problem in report.problems])
+
+    one, three = summary(1), summary(3)
+    assert one == three
+    assert one[4], "the planted bug is found"
+
+
+@durable_execution
+def draws(event, context):
+    """Orchestration code logs the first random draw of each invocation (seeded per schedule)."""
+    with open(event["log"], "a") as log:
+        log.write(f"{random.random()}\n")
+    return context.step(lambda _: 1, name="one")
+
+
+def test_unseeded_shards_search_different_schedules(tmp_path: Path) -> None:
+    @given(st.integers())
+    def earlier_hypothesis_test(number: int) -> None:
+        pass
+
+    earlier_hypothesis_test()  # now this process has a random generator for its forks to inherit
+    log = tmp_path / "draws.txt"
+    examples = 40
+    fuzz(draws, events=[{"log": str(log)}], max_examples=examples, database=None, jobs=2)
+    distinct = set(log.read_text().split())
+    # Shards drawing the same schedules would give at most examples / SHARDS seeds, plus the default one.
+    assert len(distinct) > 2 * (examples // SHARDS + 1)
+
+
+_body_runs = 0
+
+
+@durable_execution
+def exits_on_rerun(event, context):
+    def body(_):
+        global _body_runs
+        _body_runs += 1
+        if _body_runs > 1:
+            os._exit(3)
+        return 1
+
+    return context.step(body, name="once")
+
+
+def test_a_worker_process_that_dies_is_reported_not_waited_for() -> None:
+    with pytest.raises(ShardDied, match="exited with code 3 before it finished"):
+        fuzz(exits_on_rerun, max_examples=0, database=None, jobs=2)
+
+
+def test_shard_results_come_back_in_shard_order_with_their_progress() -> None:
+    heard: list[tuple[int, object]] = []
+
+    def shard(number: int):
+        def run(progress):
+            progress(number * 10)
+            return json.dumps({"shard": number, "pid": os.getpid()})
+        return run
+
+    results = [json.loads(r) for r in run_shards([shard(n) for n in range(5)], 2, lambda i, p: heard.append((i, p)))]
+    assert [r["shard"] for r in results] == list(range(5))
+    assert all(r["pid"] != os.getpid() for r in results)  # each ran in a child
+    assert sorted(heard) == [(n, n * 10) for n in range(5)]
+
+
+def test_an_exception_in_a_shard_is_raised_here() -> None:
+    def fails(progress):
+        raise ValueError("bad shard")
+
+    with pytest.raises(ValueError, match="bad shard"):
+        run_shards([fails], 1, lambda i, p: None)
