@@ -32,7 +32,7 @@ from replay_fuzz import checks
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Problem, Report
-from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
+from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, Fault, FaultSpace, OperationInfo, Schedule
 from replay_fuzz.shards import Progress, Shard, run_shards
 
@@ -57,7 +57,7 @@ class Campaign:
     environments: EnvironmentPool | None = None
     effects: tuple[str, ...] = ()
     allow_network: bool = False
-    progress: Progress | None = None  # told (examples, executions, problems) every ten schedules
+    progress: Progress | None = None  # told (examples, executions, kinds found) every ten schedules
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
     @contextlib.contextmanager
@@ -66,9 +66,9 @@ class Campaign:
         with contextlib.nullcontext() if self.allow_network else refuse_network(self.report.refused):
             yield
 
-    def tick(self, problems: int) -> None:
+    def tick(self, found: Found) -> None:
         if self.progress is not None and self.report.examples % 10 == 0:
-            self.progress((self.report.examples, self.report.executions, problems))
+            self.progress((self.report.examples, self.report.executions, tuple(found)))
 
     def run(self, schedule: Schedule) -> ExecutionRecord:
         record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
@@ -144,6 +144,7 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
     work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
              for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part]
     ticker = _Ticker(campaign.report, progress)
+    stop_worker()
     found: Found = {}
     for result in run_shards([_shard(campaign, part) for part in work], jobs, ticker):
         campaign.report.add(result.report)
@@ -183,7 +184,7 @@ def _single_faults(faults: Sequence[Fault], campaign: Campaign) -> Found:
             campaign.report.examples += 1
             for finding in campaign.findings(schedule):
                 found.setdefault(finding.kind, (schedule, finding))
-        campaign.tick(len(found))
+        campaign.tick(found)
     return found
 
 
@@ -206,7 +207,7 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
     def search(schedule: Schedule) -> None:
         campaign.report.examples += 1
         findings = campaign.findings(schedule)
-        campaign.tick(len(found))
+        campaign.tick(found)
         if findings:
             first = findings[0]
             found[first.kind] = (schedule, first)  # the last failing call per kind is the shrunk one
@@ -245,18 +246,20 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
 
 
 class _Ticker:
-    """The progress line, summed over the shards' latest counts."""
+    """The progress line, over the shards' latest counts."""
 
     def __init__(self, report: Report, enabled: bool) -> None:
         self.report, self.enabled = report, enabled
-        self.latest: dict[int, tuple[int, int, int]] = {}
+        self.latest: dict[int, tuple[int, int, tuple[str, ...]]] = {}
 
-    def __call__(self, shard: int, counts: tuple[int, int, int]) -> None:
+    def __call__(self, shard: int, counts: tuple[int, int, tuple[str, ...]]) -> None:
         self.latest[shard] = counts
         if self.enabled:
-            examples, executions, problems = (sum(column) for column in zip(*self.latest.values()))
-            print(f"\r{self.report.examples + examples} schedules, {self.report.executions + executions} executions, "
-                  f"{problems} problem(s)", end="", file=sys.stderr, flush=True)
+            examples = self.report.examples + sum(count[0] for count in self.latest.values())
+            executions = self.report.executions + sum(count[1] for count in self.latest.values())
+            kinds = {kind for count in self.latest.values() for kind in count[2]}
+            print(f"\r{examples} schedules, {executions} executions, {len(kinds)} problem(s)",
+                  end="", file=sys.stderr, flush=True)
 
 
 def default_database() -> ExampleDatabase:

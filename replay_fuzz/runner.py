@@ -424,13 +424,13 @@ class _InvocationWorker:
     """
 
     def __init__(self) -> None:
-        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], dict[str, Any], threading.Event]] = queue.SimpleQueue()
+        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], dict[str, Any], threading.Event] | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._serve, name="durable-fuzz-invocations", daemon=True)
         self.thread.start()
 
     def _serve(self) -> None:
-        while True:
-            call, outcome, done = self._calls.get()
+        while (task := self._calls.get()) is not None:
+            call, outcome, done = task
             outcome["result"] = _run_invocation(call)
             done.set()
 
@@ -440,18 +440,21 @@ class _InvocationWorker:
         self._calls.put((call, outcome, done))
         return done.wait(timeout), outcome
 
+    def stop(self) -> None:
+        self._calls.put(None)
+        self.thread.join()
+
 
 _current_worker: _InvocationWorker | None = None
 
 
-def _forget_worker() -> None:
-    """A forked child has no copy of the worker thread; it starts its own on first use."""
+def stop_worker() -> None:
+    """End the invocation thread, so that the process forks with one thread (a thread alive at
+    fork time is a deadlock risk, and Python 3.12 warns of it); the next invocation starts another."""
     global _current_worker
-    _current_worker = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_worker)
+    if _current_worker is not None:
+        _current_worker.stop()
+        _current_worker = None
 
 
 class _SeededBytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,12 @@ def test_the_report_does_not_depend_on_how_many_processes_fuzz_at_once() -> None
         return (report.examples, report.executions, report.invocations, report.fault_points_exercised,
                 [(problem.kind, problem.token, problem.schedule) for problem in report.problems])
 
+    threads_before = set(threading.enumerate())
     one, three = summary(1), summary(3)
     assert one == three
     assert one[4], "the planted bug is found"
+    # The thread that ran the straight-through run ended before the shards were forked.
+    assert set(threading.enumerate()) <= threads_before
 
 
 @durable_execution
