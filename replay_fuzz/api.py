@@ -68,7 +68,9 @@ def fuzz(
     `--durable-fuzz-examples`); `seed` makes that search repeatable. `replay` runs
     exactly one schedule from a problem's replay token. `database` is Hypothesis'
     example database: "default" (`.hypothesis/examples`), a folder path (shared by CI
-    workers), any `ExampleDatabase` (e.g. Hypothesis' Redis one), or None.
+    workers), any `ExampleDatabase` that several processes can share (the search runs
+    in forked processes: an in-memory database would forget), e.g. Hypothesis' Redis
+    one, or None.
     `environments` runs every execution in forked execution environments, each
     invocation landing warm or cold as the schedule says (the handler must be
     importable by its module path). `jobs` is how many processes fuzz at once (default:

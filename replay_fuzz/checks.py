@@ -78,7 +78,7 @@ def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Di
         for parent, operations in _by_parent(last.operations).items():
             recorded = expected.get(parent, [])
             if len(operations) < len(recorded):
-                return [Difference("nondeterminism", f"the final invocation stopped short of the recorded operations",
+                return [Difference("nondeterminism", "the final invocation stopped short of the recorded operations",
                                 reference=", ".join(o.words() for o in recorded[len(operations):]),
                                 observed="(never reached)")]
     return []

@@ -8,6 +8,9 @@
 3. Hypothesis draws schedules of up to three faults, with callback answers and
    seeds, and shrinks each problem it finds to a minimal schedule. Failures are kept
    in Hypothesis' example database, so the next run tries them first.
+
+Phases 2 and 3 are cut into shards that run in forked processes side by side (see
+replay_fuzz.shards); per kind of problem the report keeps the simplest schedule.
 """
 
 from __future__ import annotations
@@ -145,11 +148,10 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
              for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part]
     ticker = _Ticker(campaign.report, progress)
     stop_worker()
-    found: Found = {}
-    for result in run_shards([_shard(campaign, part) for part in work], jobs, ticker):
+    results = run_shards([_shard(campaign, part) for part in work], jobs, ticker)
+    for result in results:
         campaign.report.add(result.report)
-        for kind, value in result.found.items():
-            found.setdefault(kind, value)  # the first shard wins: single faults before the search
+    found = simplest_per_kind([result.found for result in results])
     return [_problem(campaign, space, schedule, finding) for kind in checks.KINDS
             if kind in found for schedule, finding in [found[kind]]]
 
@@ -164,6 +166,21 @@ def _shard(campaign: Campaign, work: Callable[[Campaign], Found]) -> Shard[Shard
         return ShardResult(found, own.report)
 
     return run
+
+
+def simplest_per_kind(founds: Sequence[Found]) -> Found:
+    """Per kind, the simplest schedule the shards found (each shrank on its own); the earliest shard on a tie."""
+    chosen: Found = {}
+    for found in founds:
+        for kind, (schedule, finding) in found.items():
+            if kind not in chosen or _complexity(schedule) < _complexity(chosen[kind][0]):
+                chosen[kind] = (schedule, finding)
+    return chosen
+
+
+def _complexity(schedule: Schedule) -> tuple[int, int, int]:
+    """How much happens in a schedule: faults, callbacks answered other than with success, cold starts."""
+    return (len(schedule.faults), sum(kind != "success" for _, kind in schedule.callbacks), len(schedule.cold))
 
 
 def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:

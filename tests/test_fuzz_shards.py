@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from aws_durable_execution_sdk_python import durable_execution
 
 from replay_fuzz import fuzz
-from replay_fuzz.engine import SHARDS
+from replay_fuzz.checks import Difference
+from replay_fuzz.engine import SHARDS, simplest_per_kind
+from replay_fuzz.schedule import Fault, Schedule
 from replay_fuzz.shards import ShardDied, run_shards
 from tests.fuzz_targets import planted
 
@@ -53,6 +55,41 @@ def test_unseeded_shards_search_different_schedules(tmp_path: Path) -> None:
     distinct = set(log.read_text().split())
     # Shards drawing the same schedules would give at most examples / SHARDS seeds, plus the default one.
     assert len(distinct) > 2 * (examples // SHARDS + 1)
+
+
+@durable_execution
+def third_invocation_differs(event, context):
+    """A replay bug that needs two crashes: only a third invocation names its step otherwise."""
+    third = context.lambda_context.aws_request_id.endswith("-3")
+    first = context.step(lambda _: 1, name="first")
+    second = context.step(lambda _: 2, name="third-time" if third else "second")
+    return first + second
+
+
+def test_a_problem_only_the_search_finds_is_reported_with_its_simplest_schedule() -> None:
+    report = fuzz(third_invocation_differs, max_examples=200, seed=5, database=None, jobs=2)
+    assert report.problems, report.text()
+    problem = report.problems[0]
+    assert problem.kind == "nondeterminism"
+    assert len(problem.schedule) == 2, problem.text()  # two faults, shrunk and chosen across shards
+
+
+def test_per_kind_the_simplest_schedule_of_any_shard_is_kept() -> None:
+    crash = Fault("drop", "op-1", "SUCCEED")
+    pend = Fault("pend", "op-2", "START")
+    two = Schedule(faults=(crash, pend))
+    one = Schedule(faults=(pend,))
+    one_failed_callback = Schedule(faults=(crash,), callbacks=(("cb", "failure"),))
+    one_other = Schedule(faults=(crash,))
+    found = simplest_per_kind([
+        {"nondeterminism": (two, Difference("nondeterminism", "a"))},
+        {"nondeterminism": (one_failed_callback, Difference("nondeterminism", "b")),
+         "outcome-mismatch": (two, Difference("outcome-mismatch", "c"))},
+        {"nondeterminism": (one, Difference("nondeterminism", "d"))},
+        {"nondeterminism": (one_other, Difference("nondeterminism", "e"))},
+    ])
+    assert found["nondeterminism"][1].message == "d"  # one fault, and the earlier of two equally simple
+    assert found["outcome-mismatch"][1].message == "c"
 
 
 _body_runs = 0
