@@ -56,7 +56,7 @@ class NetworkIo(CallRule):
         r"socket\.(create_connection|getaddrinfo|gethostbyname|gethostbyname_ex|gethostbyaddr)",
         r"socket\.socket\(\)\.(connect|connect_ex|send|sendall|sendto|recv|recvfrom|recv_into|accept|bind|listen)",
         rf"boto3\.(session\.)?(Session\(\)\.)?(client|resource)\(\){OBJECT_CHAIN}\.(?!{_BOTO_LOCAL}$)\w+",
-        rf"botocore\.session\.get_session\(\)\.create_client\(\)\.\w+",
+        r"botocore\.session\.get_session\(\)\.create_client\(\)\.\w+",
     )
 
     VALID = (
