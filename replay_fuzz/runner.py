@@ -14,8 +14,7 @@ values as in the straight-through run while a re-run draws fresh ones, as in
 production. A run whose steps re-ran is compared with a *pinned* straight-through
 run whose step bodies draw what this run's checkpointed runs drew.
 Time is virtual: it starts at a fixed instant, is frozen while code runs, and
-moves only by waits and retry delays (time-machine patches the C-level clocks, so
-names bound before the run see it too).
+moves only by waits and retry delays (see replay_fuzz.clock).
 """
 
 from __future__ import annotations
@@ -28,13 +27,10 @@ import os
 import queue
 import random
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import time_machine
 from aws_durable_execution_sdk_python.exceptions import NonDeterministicExecutionError
 from aws_durable_execution_sdk_python.execution import DurableExecutionInvocationInputWithClient, InitialExecutionState
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
@@ -42,6 +38,7 @@ from aws_durable_execution_sdk_python.lambda_service import OperationType, Opera
 
 from replay_fuzz import effects, hooks
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint
+from replay_fuzz.clock import virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
 from replay_fuzz.schedule import Schedule
 
@@ -270,7 +267,7 @@ class _Local:
     def __enter__(self) -> _Local:
         self._stack.enter_context(hooks.observing(self.observer))
         self._stack.enter_context(effects.recording(self.observer.record.effects))
-        self.clock = self._stack.enter_context(_clock(self.backend))
+        self.clock = self._stack.enter_context(virtual_time(self.backend))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -365,7 +362,7 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
     observer = _Observer(record, request.schedule, backend)
     observer._body_runs = dict(request.body_runs)  # noqa: SLF001 - occurrences count across invocations
     invocation = observer.invocation = Invocation()
-    with hooks.observing(observer), effects.recording(record.effects), _clock(backend):
+    with hooks.observing(observer), effects.recording(record.effects), virtual_time(backend):
         saved = _reseed(f"orchestration:{request.schedule.seed}:{request.number}")
         try:
             output, crash = _run_invocation(lambda: handler(_invocation_input(backend), _LambdaContext(request.number)))
@@ -498,33 +495,3 @@ def _restore(saved: tuple[Any, Any], then: str | None = None) -> None:
         random.seed(after)
         _bytes.reseed(after)
     os.urandom, random._urandom = saved  # type: ignore[attr-defined]
-
-
-@contextmanager
-def _clock(backend: Backend) -> Iterator[Any]:
-    """Virtual time, frozen while code runs; the backend moves it by waits and retry delays.
-
-    time-machine patches the wall clocks at the C level (so `clock = time.time` bound at
-    import sees it too); `time.monotonic` and `monotonic_ns`, which it leaves alone, are
-    made to follow the same virtual time for code that looks them up at call time.
-    """
-    traveller = time_machine.travel(backend.now, tick=False)
-    coordinates = traveller.start()
-    backend.on_time = coordinates.move_to
-    real_monotonic, real_monotonic_ns = time.monotonic, time.monotonic_ns
-
-    def monotonic() -> float:
-        return _MONOTONIC_ORIGIN + (backend.now - START).total_seconds()
-
-    def monotonic_ns() -> int:
-        return int(monotonic() * 1_000_000_000)
-
-    time.monotonic, time.monotonic_ns = monotonic, monotonic_ns
-    try:
-        yield coordinates
-    finally:
-        time.monotonic, time.monotonic_ns = real_monotonic, real_monotonic_ns
-        traveller.stop()
-
-
-_MONOTONIC_ORIGIN = 1000.0

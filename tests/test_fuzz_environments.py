@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+import time
+
 import pytest
+from aws_durable_execution_sdk_python import durable_execution
 
 from replay_fuzz import fuzz
 from replay_fuzz.environments import HASH_SEEDS
@@ -30,6 +34,27 @@ def test_clock_branch_bug_is_reported_with_the_virtual_clock() -> None:
     report = fuzz(clock_branch.reminder, max_examples=10, seed=0, database=None)
     problem = next(p for p in report.problems if p.kind == "nondeterminism")
     assert (problem.reference, problem.observed) == ("step 'escalate'", "step 'remind'")
+
+
+def test_a_monotonic_clock_bound_at_import_is_virtual_too() -> None:
+    report = fuzz(clock_branch.patience, max_examples=10, seed=0, database=None)
+    problem = next(p for p in report.problems if p.kind == "nondeterminism")
+    assert (problem.reference, problem.observed) == ("step 'give-up'", "step 'keep-waiting'")
+    assert clock_branch.monotonic is time.monotonic  # the real clock is back after the run
+
+
+def test_a_module_imported_during_a_run_gets_the_real_monotonic_clock_back(tmp_path, monkeypatch) -> None:
+    (tmp_path / "lazy_clock.py").write_text("from time import monotonic\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    @durable_execution
+    def imports_late(event, context):
+        import lazy_clock  # bound to the virtual clock: imported while it runs
+
+        return context.step(lambda _: lazy_clock.monotonic(), name="read")
+
+    fuzz(imports_late, max_examples=2, seed=0, database=None, jobs=1)
+    assert sys.modules["lazy_clock"].monotonic is time.monotonic
 
 
 @pytest.mark.parametrize(
