@@ -68,9 +68,9 @@ def main() -> None:
     from replay_fuzz.target import load_target
 
     hooks.install()
-    _warm_up()
     [(_, handler)] = load_target(setup["target"])
     install_effects(setup["effects"])
+    _warm_up()  # after the import, so what it caches (e.g. the clock's look at user modules) covers the target
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     authkey = bytes.fromhex(setup["authkey"])
     logging.getLogger("aws_durable_execution_sdk_python").setLevel(logging.CRITICAL + 1)
