@@ -7,12 +7,10 @@ holds, as the service does, until the handler returns SUCCEEDED or FAILED. A cra
 retries; a PENDING answer by `backend.advance()` and then a fresh invocation.
 
 What production varies between invocations, the run varies too, reproducibly from
-the schedule's seed: the global `random` state and `os.urandom` (so `uuid.uuid4`)
-are seeded anew for each invocation of orchestration code, and for each run of a
-step body from (operation, n-th run of that body), so a step body draws the same
-values as in the straight-through run while a re-run draws fresh ones, as in
-production. A run whose steps re-ran is compared with a *pinned* straight-through
-run whose step bodies draw what this run's checkpointed runs drew.
+the schedule's seed: randomness is seeded anew for each invocation of orchestration
+code and for each run of a step body (see replay_fuzz.entropy). A run whose steps
+re-ran is compared with a *pinned* straight-through run whose step bodies draw what
+this run's checkpointed runs drew.
 Time is virtual: it starts at a fixed instant, is frozen while code runs, and
 moves only by waits and retry delays (see replay_fuzz.clock).
 """
@@ -21,11 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import hashlib
 import json
-import os
 import queue
-import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +31,7 @@ from aws_durable_execution_sdk_python.execution import DurableExecutionInvocatio
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.lambda_service import OperationType, OperationUpdate
 
-from replay_fuzz import effects, hooks
+from replay_fuzz import effects, entropy, hooks
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint
 from replay_fuzz.clock import virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
@@ -163,13 +158,11 @@ class _Observer:
         if not is_step:
             result = body()
         else:
-            seed_key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
             effects.enter_step(op, self.record.semantics.get(op))
-            saved = _reseed(seed_key)
             try:
-                result = body()
+                with entropy.step_randomness(f"step:{op}:{self.schedule.body_seed_index(op, runs)}"):
+                    result = body()
             finally:
-                _restore(saved, then=f"after:{seed_key}")
                 effects.leave_step()
         if fault == "crash-after":
             raise BodyCrash(f"crash injected after the body of {identifier.name or op[:12]} returned")
@@ -276,13 +269,10 @@ class _Local:
     def invoke(self, number: int, invocation: Invocation, timeout: float) -> Any:
         self.observer.invocation = invocation
         self.clock.move_to(self.backend.now)
-        saved = _reseed(f"orchestration:{self.schedule.seed}:{number}")
-        try:
+        with entropy.invocation_randomness(f"orchestration:{self.schedule.seed}:{number}"):
             if self.direct:
                 return self.handler(_invocation_input(self.backend), _LambdaContext(number))
             return _invoke(self.handler, self.backend, number, invocation, timeout)
-        finally:
-            _restore(saved)
 
 
 @dataclass(frozen=True)
@@ -362,12 +352,9 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
     observer = _Observer(record, request.schedule, backend)
     observer._body_runs = dict(request.body_runs)  # noqa: SLF001 - occurrences count across invocations
     invocation = observer.invocation = Invocation()
-    with hooks.observing(observer), effects.recording(record.effects), virtual_time(backend):
-        saved = _reseed(f"orchestration:{request.schedule.seed}:{request.number}")
-        try:
-            output, crash = _run_invocation(lambda: handler(_invocation_input(backend), _LambdaContext(request.number)))
-        finally:
-            _restore(saved)
+    with (hooks.observing(observer), effects.recording(record.effects), virtual_time(backend),
+          entropy.invocation_randomness(f"orchestration:{request.schedule.seed}:{request.number}")):
+        output, crash = _run_invocation(lambda: handler(_invocation_input(backend), _LambdaContext(request.number)))
     return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
                         record.nondeterminism, record.effects, record.semantics)
 
@@ -452,46 +439,3 @@ def stop_worker() -> None:
     if _current_worker is not None:
         _current_worker.stop()
         _current_worker = None
-
-
-class _SeededBytes:
-    """`os.urandom` drawing from the seeded stream of the code running now (made on first use)."""
-
-    def __init__(self) -> None:
-        self.seed = 0
-        self._stream: random.Random | None = None
-
-    def reseed(self, seed: int) -> None:
-        self.seed, self._stream = seed, None
-
-    def __call__(self, size: int) -> bytes:
-        if self._stream is None:
-            self._stream = random.Random(self.seed ^ 0x5EED)
-        return self._stream.randbytes(size)
-
-
-_bytes = _SeededBytes()
-
-
-def _seed_of(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
-
-
-def _reseed(key: str) -> tuple[Any, Any]:
-    """Seed global random and os.urandom from `key`; returns what `_restore` puts back."""
-    saved = (os.urandom, random._urandom)  # type: ignore[attr-defined]
-    seed = _seed_of(key)
-    random.seed(seed)
-    _bytes.reseed(seed)
-    os.urandom = random._urandom = _bytes  # type: ignore[attr-defined]
-    return saved
-
-
-def _restore(saved: tuple[Any, Any], then: str | None = None) -> None:
-    """Undo `_reseed`; the outer code's stream continues from `then` (so step bodies never
-    shift what orchestration code draws)."""
-    if then is not None:
-        after = _seed_of(then)
-        random.seed(after)
-        _bytes.reseed(after)
-    os.urandom, random._urandom = saved  # type: ignore[attr-defined]

@@ -149,3 +149,10 @@ def test_user_code_sees_virtual_time_through_every_clock() -> None:
     assert result["before"][3:] == [START.isoformat(), START.date().isoformat()]
     assert result["after"][0] - result["before"][0] == 7200
     assert result["after"][1] - result["before"][2] == 7200
+
+
+def test_concurrent_step_bodies_draw_from_streams_of_their_own() -> None:
+    """Map items run their step bodies on several threads: what each draws must not depend on timing."""
+    outcomes = {run_execution(correct.raffle, {}, Schedule(), RunOptions()).outcome for _ in range(3)}
+    assert len(outcomes) == 1
+    assert fuzz(correct.raffle, max_examples=10, seed=0, database=None).problems == []

@@ -85,3 +85,18 @@ def approval(event: dict, context: DurableContext) -> dict:
         name="job",
     )
     return {"answer": answer, "job": job}
+
+
+def draw_ticket(ctx: DurableContext, entrant: str, index: int, entrants: list[str]) -> str:
+    def ticket(_) -> str:
+        first = random.randrange(1000)
+        time.sleep(0.002)  # let the other items' bodies run in between
+        return f"{entrant}:{first}:{random.randrange(1000)}:{uuid.uuid4().hex[:8]}"
+
+    return ctx.step(ticket, name=f"ticket-{entrant}")
+
+
+@durable_execution
+def raffle(event: dict, context: DurableContext) -> list[str]:
+    """Step bodies of concurrent map items draw randomness: each is checkpointed, so this is correct."""
+    return context.map(["ann", "bob", "cy", "di"], draw_ticket, name="raffle").get_results()
