@@ -88,10 +88,11 @@ class EnvironmentPool:
         self._forking: dict[int, int] = dict.fromkeys(range(len(HASH_SEEDS)), 0)
 
     def start(self) -> None:
-        """Start every zygote now, side by side, so that processes forked later share them."""
-        started = {index: self._spawn(index) for index in range(len(HASH_SEEDS)) if index not in self._zygotes}
-        for index, zygote in started.items():
-            self._zygotes[index] = self._ready(zygote)
+        """Start the zygotes, side by side, before any environment is asked for (and before the
+        fuzzer forks its shards, which share them)."""
+        self._zygotes = {index: self._spawn(index) for index in range(len(HASH_SEEDS))}
+        for zygote in self._zygotes.values():  # all are recorded first, so close() stops them if one fails
+            self._await_ready(zygote)
 
     def new_environment(self, seed_index: int) -> Environment:
         """A fresh environment on this hash seed; the next one is forked while it works."""
@@ -108,16 +109,11 @@ class EnvironmentPool:
         return environment
 
     def _fork(self, seed_index: int) -> None:
-        zygote = self._zygote(seed_index)
+        zygote = self._zygotes[seed_index]
         assert zygote.stdin is not None
         zygote.stdin.write(self._address + "\n")
         zygote.stdin.flush()
         self._forking[seed_index] += 1
-
-    def _zygote(self, index: int) -> subprocess.Popen[str]:
-        if index not in self._zygotes:
-            self._zygotes[index] = self._ready(self._spawn(index))
-        return self._zygotes[index]
 
     def _spawn(self, index: int) -> subprocess.Popen[str]:
         environment = {**os.environ, "PYTHONHASHSEED": str(HASH_SEEDS[index])}
@@ -127,12 +123,11 @@ class EnvironmentPool:
         )
 
     @staticmethod
-    def _ready(zygote: subprocess.Popen[str]) -> subprocess.Popen[str]:
+    def _await_ready(zygote: subprocess.Popen[str]) -> None:
         assert zygote.stdout is not None
         if zygote.stdout.readline().strip() != "ready":
             detail = (zygote.stderr.read() if zygote.stderr else "").strip().splitlines()
             raise EnvironmentStartFailed(f"an execution environment could not start: {detail[-1] if detail else 'no output'}")
-        return zygote
 
     def close(self) -> None:
         """Close this process's listener; the process that started the zygotes also stops them."""
