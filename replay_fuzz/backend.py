@@ -18,7 +18,6 @@ checkpoint thread only catches `Exception`.
 from __future__ import annotations
 
 import datetime
-import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,7 +92,7 @@ class Backend:
     invalid: list[str] = field(default_factory=list, init=False)
     boundaries: list[Boundary] = field(default_factory=list, init=False)
     _seen: Counter[tuple[str, str]] = field(default_factory=Counter, init=False)
-    _tokens: itertools.count[int] = field(default_factory=itertools.count, init=False)
+    _tokens_issued: int = field(default=0, init=False)  # a plain int: the state is pickled to environments
     _pending_start: set[str] = field(default_factory=set, init=False)
     _invoke_payloads: dict[str, tuple[str, str | None]] = field(default_factory=dict, init=False)
     # Steps whose retry the fuzzer caused: made ready without moving the clock, so
@@ -126,7 +125,7 @@ class Backend:
         if verdict == "after":
             raise InjectedCrash(f"the invocation died after checkpoint {_describe(updates)} was stored")
         finished = any(u.operation_type is OperationType.EXECUTION for u in updates)
-        token = None if verdict == "revoke" or finished else f"token-{next(self._tokens)}"
+        token = None if verdict == "revoke" or finished else self.token()
         return CheckpointOutput(checkpoint_token=token,
                                 new_execution_state=CheckpointUpdatedExecutionState(operations=changed))
 
@@ -135,7 +134,8 @@ class Backend:
         return StateOutput(operations=list(self.operations.values()), next_marker=None)
 
     def token(self) -> str:
-        return f"token-{next(self._tokens)}"
+        self._tokens_issued += 1
+        return f"token-{self._tokens_issued - 1}"
 
     # -- applying updates ---------------------------------------------------------------
 

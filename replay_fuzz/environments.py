@@ -143,4 +143,7 @@ class EnvironmentPool:
                 zygote.stdin.close()
             zygote.terminate()
             zygote.wait(timeout=10)
+            for stream in (zygote.stdout, zygote.stderr):
+                if stream:
+                    stream.close()
         shutil.rmtree(self._folder, ignore_errors=True)

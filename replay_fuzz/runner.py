@@ -371,7 +371,8 @@ def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocati
     worker = _current_worker = _current_worker or _InvocationWorker()
     finished, outcome = worker.run(lambda: handler(event, _LambdaContext(number)), timeout)
     if not finished:
-        _current_worker = None  # abandon the hung worker; the next invocation gets a new one
+        worker.retire()  # the next invocation gets a new worker; this one ends if its call ever returns
+        _current_worker = None
         return _HUNG
     output, crash = outcome["result"]
     if crash is not None:
@@ -424,8 +425,12 @@ class _InvocationWorker:
         self._calls.put((call, outcome, done))
         return done.wait(timeout), outcome
 
-    def stop(self) -> None:
+    def retire(self) -> None:
+        """End the thread once the call it runs now returns."""
         self._calls.put(None)
+
+    def stop(self) -> None:
+        self.retire()
         self.thread.join()
 
 

@@ -99,14 +99,13 @@ def test_guard_lets_loopback_through(tmp_path) -> None:
     from replay_fuzz.guard import NetworkRefused, refuse_network
 
     refused: list[str] = []
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    with refuse_network(refused):
-        socket.create_connection(server.getsockname(), timeout=1).close()
-        with pytest.raises(NetworkRefused, match="--allow-network"):
-            socket.socket().connect(("198.51.100.9", 80))
-    server.close()
+    with socket.socket() as server, socket.socket() as outbound:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        with refuse_network(refused):
+            socket.create_connection(server.getsockname(), timeout=1).close()
+            with pytest.raises(NetworkRefused, match="--allow-network"):
+                outbound.connect(("198.51.100.9", 80))
     assert refused == ["198.51.100.9:80"]
 
 
