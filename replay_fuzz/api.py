@@ -76,6 +76,8 @@ def fuzz(
     importable by its module path). `jobs` is how many processes fuzz at once (default:
     the cores available; results do not depend on it).
     """
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
     name = target or f"{handler.__module__}:{getattr(handler, '__name__', 'handler')}"
     report = Report(name)
     install_effects(list(effects))
@@ -98,7 +100,7 @@ def fuzz(
                 campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects),
                                     allow_network)
                 report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
-                                                 replay=schedule, progress=progress, jobs=jobs or default_jobs())
+                                                 replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
     finally:
         if pool is not None:
             pool.close()

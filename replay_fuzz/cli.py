@@ -76,7 +76,7 @@ def _events(args: argparse.Namespace) -> list[Any] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        if args.max_examples < 0 or args.max_invocations < 1 or args.invocation_timeout <= 0 or (args.jobs or 1) < 1:
+        if args.max_examples < 0 or args.max_invocations < 1 or args.invocation_timeout <= 0 or (args.jobs is not None and args.jobs < 1):
             raise UsageError("--max-examples must be >= 0, --max-invocations >= 1, --invocation-timeout > 0, --jobs >= 1")
         events = _events(args)
         if args.replay:

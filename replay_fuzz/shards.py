@@ -43,6 +43,8 @@ def default_jobs() -> int:
 
 def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int, Any], None]) -> list[T]:
     """Each shard's result, in shard order; `on_progress(index, payload)` hears from them as they go."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
     if not hasattr(os, "fork"):
         return [shard(lambda payload, index=index: on_progress(index, payload)) for index, shard in enumerate(shards)]
     results: dict[int, T] = {}
@@ -50,7 +52,7 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
     running: dict[Connection, tuple[int, int]] = {}  # connection -> (shard index, pid)
     try:
         while waiting or running:
-            while waiting and len(running) < max(1, jobs):
+            while waiting and len(running) < jobs:
                 index, shard = waiting.pop(0)
                 connection, pid = _fork(shard)
                 running[connection] = (index, pid)
