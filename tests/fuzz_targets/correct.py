@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from random import randrange  # bound at import: durable-fuzz seeds it too
 from typing import TypedDict
 
 from aws_durable_execution_sdk_python import (
@@ -91,7 +92,7 @@ def draw_ticket(ctx: DurableContext, entrant: str, index: int, entrants: list[st
     def ticket(_) -> str:
         first = random.randrange(1000)
         time.sleep(0.002)  # let the other items' bodies run in between
-        return f"{entrant}:{first}:{random.randrange(1000)}:{uuid.uuid4().hex[:8]}"
+        return f"{entrant}:{first}:{randrange(1000)}:{uuid.uuid4().hex[:8]}"
 
     return ctx.step(ticket, name=f"ticket-{entrant}")
 
