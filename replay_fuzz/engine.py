@@ -246,10 +246,13 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
 
 def _fresh_hypothesis_random() -> None:
     """Forget Hypothesis' process-wide random generator, so an unseeded search seeds a new
-    one from the system: forked shards would otherwise all draw the same schedules."""
+    one from the system: forked shards would otherwise all draw the same schedules.
+    (tests/test_fuzz_shards.py fails if a Hypothesis release moves it elsewhere.)"""
+    if hasattr(hypothesis_core, "_hypothesis_global_random"):  # a module global in older Hypothesis releases
+        hypothesis_core._hypothesis_global_random = None
     local = getattr(hypothesis_core, "threadlocal", None)
     if local is not None and hasattr(local, "_hypothesis_global_random"):
-        local._hypothesis_global_random = None  # noqa: SLF001
+        local._hypothesis_global_random = None
 
 
 def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Difference) -> Problem:
