@@ -15,6 +15,7 @@ result) or ("error", exception).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -84,8 +85,10 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
     reader, writer = Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):  # or the child would print what is still buffered here
         stream.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; coverage does not follow forks
+        _die_with(parent)
         reader.close()
         code = 0
         try:
@@ -102,6 +105,20 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
             os._exit(code)
     writer.close()
     return reader, pid
+
+
+def _die_with(parent: int) -> None:
+    """Let the kernel kill this child when the fuzzer dies (on Linux), so a fuzzer killed by a
+    CI timeout leaves no shard running; elsewhere a shard ends when it cannot send its result."""
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the fuzzer died before the request was made
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _how_it_died(pid: int) -> str:

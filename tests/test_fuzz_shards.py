@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +136,56 @@ def test_an_exception_in_a_shard_is_raised_here() -> None:
 
     with pytest.raises(ValueError, match="bad shard"):
         run_shards([fails], 1, lambda i, p: None)
+
+
+KILLED_FUZZER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from aws_durable_execution_sdk_python import durable_execution
+from replay_fuzz import fuzz
+
+runs = 0
+
+def body(_):
+    global runs
+    runs += 1
+    if runs > 1:
+        time.sleep(120)  # only a re-run, so only in the shards: they are busy, not sending anything
+    return 1
+
+@durable_execution
+def handler(event, context):
+    return context.step(body, name="slow-on-rerun")
+
+fuzz(handler, max_examples=10, database=None, jobs=2, invocation_timeout=300)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nPPid:\t{pid}\n" in status.read_text():
+                found.append(int(status.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_shards_die_with_a_fuzzer_that_is_killed() -> None:
+    root = str(Path(__file__).resolve().parent.parent)
+    fuzzer = subprocess.Popen([sys.executable, "-c", KILLED_FUZZER.format(root=root)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(shards := _children(fuzzer.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(shards) == 2, "the fuzzer never forked its shards"
+        time.sleep(1)  # into the long step body
+    finally:
+        fuzzer.kill()
+        fuzzer.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in shards) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in shards if Path(f"/proc/{pid}").exists()]
