@@ -63,6 +63,7 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
                     kind, payload = connection.recv()
                 except EOFError:
                     del running[connection]
+                    connection.close()
                     raise ShardDied(_how_it_died(pid)) from None
                 if kind == "progress":
                     on_progress(index, payload)
@@ -87,7 +88,7 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
         stream.flush()
     parent = os.getpid()
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child; coverage does not follow forks
+    if pid == 0:  # the child
         _die_with(parent)
         reader.close()
         code = 0
