@@ -269,7 +269,7 @@ class _Local:
     def invoke(self, number: int, invocation: Invocation, timeout: float) -> Any:
         self.observer.invocation = invocation
         self.clock.move_to(self.backend.now)
-        with entropy.invocation_randomness(f"orchestration:{self.schedule.seed}:{number}"):
+        with _orchestration_randomness(self.schedule, number):
             if self.direct:
                 return self.handler(_invocation_input(self.backend), _LambdaContext(number))
             return _invoke(self.handler, self.backend, number, invocation, timeout)
@@ -353,10 +353,15 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
     observer._body_runs = dict(request.body_runs)  # noqa: SLF001 - occurrences count across invocations
     invocation = observer.invocation = Invocation()
     with (hooks.observing(observer), effects.recording(record.effects), virtual_time(backend),
-          entropy.invocation_randomness(f"orchestration:{request.schedule.seed}:{request.number}")):
+          _orchestration_randomness(request.schedule, request.number)):
         output, crash = _run_invocation(lambda: handler(_invocation_input(backend), _LambdaContext(request.number)))
     return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
                         record.nondeterminism, record.effects, record.semantics)
+
+
+def _orchestration_randomness(schedule: Schedule, number: int) -> contextlib.AbstractContextManager[None]:
+    """The seeded randomness of invocation `number`, the same in this process and in an environment."""
+    return entropy.invocation_randomness(f"orchestration:{schedule.seed}:{number}")
 
 
 _PENDABLE = frozenset({OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE})

@@ -1,9 +1,10 @@
-"""Shared helpers: lint a snippet the way the CLI lints a file."""
+"""Shared helpers: lint a snippet the way the CLI lints a file; list a process's children."""
 
 from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
 from durable_lint.config import Settings
 from durable_lint.engine import Linter
@@ -29,3 +30,15 @@ def expected_markers(code: str) -> set[tuple[int, str]]:
         if match:
             expected |= {(number, c.strip()) for c in match.group("codes").split(",")}
     return expected
+
+
+def child_processes(pid: int) -> dict[int, str]:
+    """The live children of `pid` and their command lines (read from /proc, Linux)."""
+    children = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nPPid:\t{pid}\n" in status.read_text():
+                children[int(status.parent.name)] = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return children

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from aws_durable_execution_sdk_python import durable_execution
@@ -13,6 +12,7 @@ from aws_durable_execution_sdk_python import durable_execution
 from replay_fuzz import fuzz
 from replay_fuzz.environments import HASH_SEEDS, EnvironmentStartFailed
 from tests.fuzz_targets import clock_branch, correct, environment_bugs, planted
+from tests.helpers import child_processes
 
 
 def test_set_order_bug_is_reported_only_under_cold_starts() -> None:
@@ -87,19 +87,6 @@ def test_a_hung_environment_is_killed_and_reported() -> None:
         fuzz(slow.sleepy, max_examples=0, database=None, environments=True, invocation_timeout=0.5)
 
 
-def _zygotes_of_this_process() -> list[str]:
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
-            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if fields.get("PPid", "").strip() == str(os.getpid()) and "replay_fuzz.zygote" in command:
-            found.append(command)
-    return found
-
-
 def test_a_handler_environments_cannot_import_is_one_clear_error_and_leaves_no_process() -> None:
     @durable_execution
     def defined_in_a_test(event, context):
@@ -107,4 +94,4 @@ def test_a_handler_environments_cannot_import_is_one_clear_error_and_leaves_no_p
 
     with pytest.raises(EnvironmentStartFailed, match="an execution environment could not start: .*defined_in_a_test"):
         fuzz(defined_in_a_test, max_examples=1, database=None, environments=True)
-    assert _zygotes_of_this_process() == []
+    assert [command for command in child_processes(os.getpid()).values() if "replay_fuzz.zygote" in command] == []

@@ -22,6 +22,7 @@ from replay_fuzz.engine import SHARDS, simplest_per_kind
 from replay_fuzz.schedule import Fault, Schedule
 from replay_fuzz.shards import ShardDied, run_shards
 from tests.fuzz_targets import planted
+from tests.helpers import child_processes
 
 
 def test_the_report_does_not_depend_on_how_many_processes_fuzz_at_once() -> None:
@@ -161,24 +162,13 @@ fuzz(handler, max_examples=10, database=None, jobs=2, invocation_timeout=300)
 """
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            if f"\nPPid:\t{pid}\n" in status.read_text():
-                found.append(int(status.parent.name))
-        except OSError:
-            continue
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_shards_die_with_a_fuzzer_that_is_killed() -> None:
     root = str(Path(__file__).resolve().parent.parent)
     fuzzer = subprocess.Popen([sys.executable, "-c", KILLED_FUZZER.format(root=root)])
     try:
         deadline = time.monotonic() + 60
-        while len(shards := _children(fuzzer.pid)) < 2 and time.monotonic() < deadline:
+        while len(shards := list(child_processes(fuzzer.pid))) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(shards) == 2, "the fuzzer never forked its shards"
         time.sleep(1)  # into the long step body
