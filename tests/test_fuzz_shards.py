@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from aws_durable_execution_sdk_python import durable_execution
 
-from replay_fuzz import fuzz
+from replay_fuzz import engine, fuzz
 from replay_fuzz.checks import Difference
 from replay_fuzz.engine import SHARDS, simplest_per_kind
 from replay_fuzz.schedule import Fault, Schedule
@@ -39,26 +39,40 @@ def test_the_report_does_not_depend_on_how_many_processes_fuzz_at_once() -> None
     assert set(threading.enumerate()) <= threads_before
 
 
+SEARCH_SHARD = "none"  # set in each forked search shard by the wrapper below
+
+
 @durable_execution
 def draws(event, context):
-    """Orchestration code logs the first random draw of each invocation (seeded per schedule)."""
+    """Orchestration code logs which search shard runs it and its first random draw (seeded per schedule)."""
     with open(event["log"], "a") as log:
-        log.write(f"{random.random()}\n")
+        log.write(f"{SEARCH_SHARD} {random.random()}\n")
     return context.step(lambda _: 1, name="one")
 
 
-def test_unseeded_shards_search_different_schedules(tmp_path: Path) -> None:
+def test_unseeded_shards_search_different_schedules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     @given(st.integers())
     def earlier_hypothesis_test(number: int) -> None:
         pass
 
     earlier_hypothesis_test()  # now this process has a random generator for its forks to inherit
+    search = engine._search
+
+    def search_naming_its_shard(*arguments: object) -> object:
+        global SEARCH_SHARD
+        SEARCH_SHARD = str(arguments[4])  # the shard index; this runs in the forked shard
+        return search(*arguments)
+
+    monkeypatch.setattr(engine, "_search", search_naming_its_shard)
     log = tmp_path / "draws.txt"
-    examples = 40
-    fuzz(draws, events=[{"log": str(log)}], max_examples=examples, database=None, jobs=2)
-    distinct = set(log.read_text().split())
-    # Shards drawing the same schedules would give at most examples / SHARDS seeds, plus the default one.
-    assert len(distinct) > 2 * (examples // SHARDS + 1)
+    fuzz(draws, events=[{"log": str(log)}], max_examples=40, database=None, jobs=2)
+    seen: dict[str, set[str]] = {}
+    for line in log.read_text().splitlines():
+        shard, draw = line.split()
+        seen.setdefault(shard, set()).add(draw)
+    searched = [frozenset(seen[str(shard)]) for shard in range(SHARDS)]
+    # Shards inheriting one Hypothesis generator would draw the same schedules, so the same seeds.
+    assert len(set(searched)) == SHARDS, searched
 
 
 @durable_execution
@@ -143,7 +157,7 @@ KILLED_FUZZER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from aws_durable_execution_sdk_python import durable_execution
-from replay_fuzz import fuzz
+from replay_fuzz import engine, fuzz
 
 runs = 0
 
