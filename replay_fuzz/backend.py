@@ -98,14 +98,21 @@ class Backend:
     # Steps whose retry the fuzzer caused: made ready without moving the clock, so
     # time-derived results stay comparable with the straight-through run.
     instant_retries: set[str] = field(default_factory=set, init=False)
+    # The EXECUTION SUCCEED/FAIL checkpoint the SDK sends for a result too large for the
+    # response: once stored, the execution has ended in the service with that result.
+    ended_by: OperationUpdate | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.now = self.start
-        execution_id = self.arn.split("/")[-1]
-        self.operations[execution_id] = Operation(
-            operation_id=execution_id, operation_type=OperationType.EXECUTION, status=OperationStatus.STARTED,
+        self.operations[self.execution_id] = Operation(
+            operation_id=self.execution_id, operation_type=OperationType.EXECUTION, status=OperationStatus.STARTED,
             start_timestamp=self.start, execution_details=ExecutionDetails(input_payload=self.event_payload),
         )
+
+    @property
+    def execution_id(self) -> str:
+        """The EXECUTION operation's id, derived from the ARN as the SDK does (state.py:529-546)."""
+        return self.arn.split("/")[-1]
 
     # -- the DurableServiceClient protocol ------------------------------------------
 
@@ -147,6 +154,8 @@ class Backend:
             self.invalid.append(message)
             raise InvalidCheckpoint(message)
         operation = self._transition(current, update)
+        if update.operation_type is OperationType.EXECUTION:
+            self.ended_by = update
         if update.action is OperationAction.START and not pend:
             operation = self._complete_at_start(operation, update)
         elif update.action is OperationAction.START and operation.operation_type in (

@@ -89,8 +89,36 @@ def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Differenc
         return [Difference("outcome-mismatch", run.unfinished, reference=_words(reference), observed="(no outcome)")]
     if run.outcome != reference.outcome and not run.injected_failure_decided:
         return [Difference("outcome-mismatch", "the execution ended differently from the straight-through run",
-                        reference=_words(reference), observed=_words(run))]
+                        *_around_first_difference(_words(reference), _words(run)))]
     return []
+
+
+EXCERPT = 160  # characters of a long outcome shown, around where it first differs
+
+
+def _around_first_difference(reference: str, observed: str) -> tuple[str, str]:
+    """Outcomes as they are, or if long (results may be megabytes) as excerpts around their first difference."""
+    if max(len(reference), len(observed)) <= EXCERPT:
+        return reference, observed
+    start = max(0, _common_prefix_length(reference, observed) - EXCERPT // 2)
+
+    def excerpt(text: str) -> str:
+        end = start + EXCERPT
+        return f"{'...' * (start > 0)}{text[start:end]}{'...' * (end < len(text))} ({len(text):,} characters)"
+
+    return excerpt(reference), excerpt(observed)
+
+
+def _common_prefix_length(first: str, second: str) -> int:
+    """By bisection on slice comparisons, which run in C: a character loop is slow on megabytes."""
+    low, high = 0, min(len(first), len(second))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _words(record: ExecutionRecord) -> str:

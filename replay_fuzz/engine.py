@@ -36,7 +36,7 @@ from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
-from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, Fault, FaultSpace, OperationInfo, Schedule
+from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
 from replay_fuzz.shards import Progress, Shard, run_shards
 
 T = TypeVar("T")
@@ -112,6 +112,7 @@ class Campaign:
             for fault in BODY_FAULTS:
                 if fault != "fail" or (kind == "STEP" and sub_type == "Step"):
                     space.faults.append(Fault(fault, operation_id, "BODY", occurrence))
+        space.faults += [Fault(LOST_RESPONSE, *boundary) for boundary in reference.response_boundaries]
         space.faults = sorted(set(space.faults), key=space.faults.index)
         return space
 

@@ -29,13 +29,13 @@ from typing import Any
 from aws_durable_execution_sdk_python.exceptions import NonDeterministicExecutionError
 from aws_durable_execution_sdk_python.execution import DurableExecutionInvocationInputWithClient, InitialExecutionState
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
-from aws_durable_execution_sdk_python.lambda_service import OperationType, OperationUpdate
+from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationType, OperationUpdate
 
 from replay_fuzz import effects, entropy, hooks
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint
 from replay_fuzz.clock import virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
-from replay_fuzz.schedule import Schedule
+from replay_fuzz.schedule import LOST_RESPONSE, Schedule
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:durable-fuzz:$LATEST/durable-execution/fuzz/0b1c2d3e"
 START = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
@@ -103,6 +103,7 @@ class ExecutionRecord:
     invalid_checkpoints: list[str] = field(default_factory=list)
     checkpoint_boundaries: list[tuple[str, str, int]] = field(default_factory=list)
     body_boundaries: list[tuple[str, str, int]] = field(default_factory=list)
+    response_boundaries: list[tuple[str, str, int]] = field(default_factory=list)  # each answer that ended the execution
     operation_types: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)  # type, name, subtype
     semantics: dict[str, str] = field(default_factory=dict)
     body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
@@ -214,14 +215,18 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
             if output is _HUNG:
                 record.unfinished = f"invocation {number} did not finish within {options.invocation_timeout:g} s"
                 break
+            if output is not None:
+                invocation.status = output.get("Status", "")
+            if backend.ended_by is not None:  # the service holds the result and invokes the handler no more
+                record.outcome = _checkpointed_outcome(backend.ended_by)
+                break
             if output is None:
                 continue  # crashed: Lambda retries the invocation
-            status = output.get("Status", "")
-            invocation.status = status
-            if status in ("SUCCEEDED", "FAILED"):
-                error = output.get("Error") or {}
-                record.outcome = Outcome(status, output.get("Result"),
-                                         f"{error.get('ErrorType')}: {error.get('ErrorMessage')}" if error else None)
+            if invocation.status in ("SUCCEEDED", "FAILED"):
+                if _response_lost(record, schedule, backend):
+                    invocation.crash = "the response was lost, so the service invokes the handler again"
+                    continue
+                record.outcome = _outcome(invocation.status, output.get("Result"), output.get("Error"))
                 break
             backend.advance()
         else:
@@ -231,6 +236,24 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
     record.operation_types = {op_id: (op.operation_type.value, op.name, op.sub_type) for op_id, op in backend.operations.items()}
     record.injected_failure_decided = bool(record.outcome and record.outcome.error and INJECTED_FAILURE in record.outcome.error)
     return record
+
+
+def _response_lost(record: ExecutionRecord, schedule: Schedule, backend: Backend) -> bool:
+    """Record the boundary of an answer that ends the execution; True if the schedule loses it."""
+    boundary = (backend.execution_id, "RESPONSE", len(record.response_boundaries) + 1)
+    record.response_boundaries.append(boundary)
+    return schedule.fault_at(*boundary) == LOST_RESPONSE
+
+
+def _outcome(status: str, result: str | None, error: dict[str, Any] | None) -> Outcome:
+    return Outcome(status, result, f"{error.get('ErrorType')}: {error.get('ErrorMessage')}" if error else None)
+
+
+def _checkpointed_outcome(update: OperationUpdate) -> Outcome:
+    """The outcome of a result the SDK checkpointed (the response then carries none)."""
+    if update.action is OperationAction.SUCCEED:
+        return _outcome("SUCCEEDED", update.payload, None)
+    return _outcome("FAILED", None, update.error.to_dict() if update.error else {})
 
 
 def apply_policies(backend: Backend, schedule: Schedule, options: RunOptions) -> None:

@@ -11,6 +11,9 @@ or invoke is left pending instead of completing at once, so the execution suspen
 Body faults: `crash-before` / `crash-after` (the invocation dies as the body starts,
 or after it returned and before its result is checkpointed) and `fail` (the step
 attempt fails, which exercises the retry path).
+Response fault: `lost-response` at `(execution id, "RESPONSE", occurrence)`: the
+handler ended the execution but its answer never reached the service (Lambda timed
+out or died in cleanup), so the service invokes it again and everything replays.
 
 A schedule also fixes how callbacks are answered and a seed for the randomness that
 orchestration code sees per invocation. Schedules print in words and travel as a
@@ -30,6 +33,7 @@ from replay_fuzz.environments import HASH_SEEDS
 
 CHECKPOINT_FAULTS = ("drop", "after", "revoke")
 BODY_FAULTS = ("crash-before", "crash-after", "fail")
+LOST_RESPONSE = "lost-response"
 MAX_FAULTS = 3
 
 
@@ -37,7 +41,7 @@ MAX_FAULTS = 3
 class Fault:
     kind: str
     operation_id: str
-    action: str  # START, SUCCEED, FAIL, RETRY, or BODY for a user body
+    action: str  # START, SUCCEED, FAIL, RETRY; BODY for a user body; RESPONSE for the handler's answer
     occurrence: int = 1
 
     @property
@@ -100,6 +104,8 @@ class OperationInfo:
     name: str | None
 
     def label(self) -> str:
+        if self.kind == "EXECUTION":
+            return "the execution's result"  # checkpointed when it is too large for the response
         return f"{self.kind.lower().replace('chained_invoke', 'invoke')} {self.name!r}" if self.name else f"an unnamed {self.kind.lower()}"
 
 
@@ -124,8 +130,11 @@ class FaultSpace:
         return info.label() if info else f"operation {operation_id[:12]}"
 
     def _fault_words(self, fault: Fault) -> str:
-        what = self._label(fault.operation_id)
         nth = "" if fault.occurrence == 1 else f" (its {_ordinal(fault.occurrence)} time)"
+        if fault.kind == LOST_RESPONSE:
+            return (f"the handler ended the execution but its response was lost (Lambda timed out or died "
+                    f"after the handler returned){nth}; then replay")
+        what = self._label(fault.operation_id)
         if fault.kind == "drop" and fault.action == "SUCCEED":
             return f"crash after {what} ran, before its checkpoint was stored{nth}; then replay"
         if fault.kind == "drop" and fault.action == "START" and what.startswith("step"):

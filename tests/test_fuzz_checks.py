@@ -92,3 +92,58 @@ def test_report_text_reads_like_a_falsifying_example() -> None:
     assert "[outcome-mismatch]" in text and "straight-through run: SUCCEEDED" in text
     with pytest.raises(AssertionError, match=r"\[outcome-mismatch\]"):
         report.raise_if_problems()
+
+
+def test_an_email_after_the_last_step_is_sent_again_when_the_response_is_lost() -> None:
+    from aws_durable_execution_sdk_python import durable_execution
+
+    from tests.fuzz_targets import services
+
+    @durable_execution
+    def receipt_last(event, context):
+        total = context.step(lambda _: 42, name="total")
+        services.send_email("ana@example.com", f"you paid {total}")  # no later boundary can crash before this
+        return total
+
+    report = fuzz(receipt_last, effects=[f"{SERVICES}:send_email"], max_examples=0, database=None)
+    [problem] = report.problems
+    assert problem.kind == "duplicate-effect"
+    assert problem.schedule == ("the handler ended the execution but its response was lost "
+                                "(Lambda timed out or died after the handler returned); then replay",)
+    replayed = fuzz(receipt_last, effects=[f"{SERVICES}:send_email"], replay=problem.token, database=None)
+    assert [p.kind for p in replayed.problems] == ["duplicate-effect"]
+
+
+LARGE = 6 * 1024 * 1024  # more than Lambda's response limit: the SDK checkpoints the result instead
+
+
+def test_a_result_too_large_for_the_response_ends_the_execution_when_checkpointed() -> None:
+    from aws_durable_execution_sdk_python import durable_execution
+
+    @durable_execution
+    def large(event, context):
+        return "x" * context.step(lambda _: LARGE, name="size")
+
+    report = fuzz(large, max_examples=0, database=None)
+    # Crashing right after the result's checkpoint does not invoke a finished execution again,
+    # and no response can be lost: it carries no result.
+    assert report.problems == [], report.text()
+    assert report.fault_points == report.fault_points_exercised > 0
+
+
+def test_a_checkpointed_result_is_compared_by_its_value() -> None:
+    from aws_durable_execution_sdk_python import durable_execution
+
+    @durable_execution
+    def large_and_lost(event, context):
+        seen = []
+        size = context.step(lambda _: seen.append("ran") or LARGE, name="size")
+        return "x" * size + str(len(seen))  # "1" straight through, "0" when the step was replayed
+
+    [problem] = fuzz(large_and_lost, max_examples=0, database=None).problems
+    assert problem.kind == "outcome-mismatch"
+    # Both sides are the checkpointed results, shown around where they differ, not in full.
+    length = len('SUCCEEDED "') + LARGE + len('1"')
+    assert problem.reference.startswith("...") and problem.reference.endswith(f'x1" ({length:,} characters)')
+    assert problem.observed.startswith("...") and problem.observed.endswith(f'x0" ({length:,} characters)')
+    assert len(problem.text()) < 2_000
