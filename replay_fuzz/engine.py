@@ -145,8 +145,11 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
     campaign.report.fault_points += len(space.faults)
     work: list[Callable[[Campaign], Found]] = [
         functools.partial(_single_faults, part) for part in _parts(space.faults, SHARDS) if part]
+    # A shard left no new examples still replays the failures it saved (Hypothesis ignores
+    # the database under a seed), so they are tried first whatever --max-examples says.
+    replays_saved = database is not None and seed is None
     work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
-             for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part]
+             for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
     ticker = _Ticker(campaign.report, progress)
     stop_worker()
     results = run_shards([_shard(campaign, part) for part in work], jobs, ticker)
@@ -218,9 +221,9 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
     """One shard of the Hypothesis search: its own examples, seed and place in the example database."""
     found: Found = {}
 
-    @settings(max_examples=max_examples, deadline=None, database=database, verbosity=Verbosity.quiet,
-              suppress_health_check=list(HealthCheck), phases=(Phase.reuse, Phase.generate, Phase.shrink),
-              report_multiple_bugs=True, print_blob=False)
+    @settings(max_examples=max(max_examples, 1), deadline=None, database=database, verbosity=Verbosity.quiet,
+              suppress_health_check=list(HealthCheck), report_multiple_bugs=True, print_blob=False,
+              phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
     @given(space.schedules(environments=campaign.environments is not None))
     def search(schedule: Schedule) -> None:
         campaign.report.examples += 1
@@ -240,7 +243,7 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
     search._hypothesis_internal_database_key = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
     try:
         search()
-    except Exception:  # noqa: BLE001 - Hypothesis reports the failures it shrank; `found` holds them
+    except Exception:  # noqa: BLE001 - Hypothesis reports the failures it shrank (`found` holds them), or that it had none to replay
         pass
     return found
 

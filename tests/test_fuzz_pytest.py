@@ -16,7 +16,7 @@ from tests.fuzz_targets import correct, planted
 
 
 def test_buggy_handler():
-    fuzz(planted.captured_mutation, database={database!r}).raise_if_problems()
+    fuzz(planted.{buggy}, database={database!r}).raise_if_problems()
 
 
 def test_correct_handler():
@@ -26,8 +26,9 @@ def test_correct_handler():
 '''
 
 
-def run_suite(tmp_path: Path, *options: str, database: str | None = None) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "test_durable.py").write_text(SUITE.format(root=str(ROOT), database=database))
+def run_suite(tmp_path: Path, *options: str, database: str | None = None,
+              buggy: str = "captured_mutation") -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_durable.py").write_text(SUITE.format(root=str(ROOT), database=database, buggy=buggy))
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *options, "test_durable.py"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
 
@@ -43,14 +44,15 @@ def test_fuzz_fails_a_test_with_the_readable_report_and_passes_a_correct_one(tmp
 
 
 def test_a_shared_database_folder_is_written_and_read_by_separate_workers(tmp_path: Path) -> None:
-    """Worker A (a pytest process) saves the shrunk failure; worker B replays it before searching."""
+    """Worker A (a pytest process) saves the shrunk failure its search found; worker B, with no
+    search of its own, reports it from the shared folder alone."""
     from replay_fuzz import fuzz
     from tests.fuzz_targets import planted
 
     shared = tmp_path / "shared-db"
-    first = run_suite(tmp_path, "--durable-fuzz-examples", "20", database=str(shared))
-    assert first.returncode == 1
-    assert any(p.is_file() for p in shared.rglob("*")), "worker A saved nothing"
-    second = fuzz(planted.captured_mutation, max_examples=1, database=str(shared))
-    assert [p.kind for p in second.problems] == ["outcome-mismatch"]
-    assert second.examples - second.fault_points <= 2  # the saved minimal schedule ran first: no shrinking needed
+    first = run_suite(tmp_path, "--durable-fuzz-examples", "100", database=str(shared), buggy="third_invocation_differs")
+    assert "1 failed, 1 passed" in first.stdout, first.stdout + first.stderr
+    assert not fuzz(planted.third_invocation_differs, max_examples=0, database=None).problems  # single faults miss it
+    second = fuzz(planted.third_invocation_differs, max_examples=0, database=str(shared))
+    assert "nondeterminism" in [p.kind for p in second.problems], second.text()
+    assert len(second.problems[0].schedule) == 2  # the shrunk two-crash schedule, as saved

@@ -75,17 +75,8 @@ def test_unseeded_shards_search_different_schedules(tmp_path: Path, monkeypatch:
     assert len(set(searched)) == SHARDS, searched
 
 
-@durable_execution
-def third_invocation_differs(event, context):
-    """A replay bug that needs two crashes: only a third invocation names its step otherwise."""
-    third = context.lambda_context.aws_request_id.endswith("-3")
-    first = context.step(lambda _: 1, name="first")
-    second = context.step(lambda _: 2, name="third-time" if third else "second")
-    return first + second
-
-
 def test_a_problem_only_the_search_finds_is_reported_with_its_simplest_schedule() -> None:
-    report = fuzz(third_invocation_differs, max_examples=200, seed=5, database=None, jobs=2)
+    report = fuzz(planted.third_invocation_differs, max_examples=200, seed=5, database=None, jobs=2)
     assert report.problems, report.text()
     problem = report.problems[0]
     assert problem.kind == "nondeterminism"

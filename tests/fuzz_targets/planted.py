@@ -72,3 +72,12 @@ def warm_counter_name(event: dict, context: DurableContext) -> dict:
     result = context.step(lambda _: "work", name=f"work-{INVOCATIONS}")
     context.wait(Duration.from_seconds(1), name="pause")
     return {"result": result}
+
+
+@durable_execution
+def third_invocation_differs(event: dict, context: DurableContext) -> int:
+    """A replay bug that needs two crashes (only the search finds it): only a third invocation names its step otherwise."""
+    third = context.lambda_context.aws_request_id.endswith("-3")
+    first = context.step(lambda _: 1, name="first")
+    second = context.step(lambda _: 2, name="third-time" if third else "second")
+    return first + second
