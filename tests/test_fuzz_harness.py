@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,12 +117,18 @@ def test_a_hanging_invocation_is_a_problem_not_a_hang() -> None:
 
     @durable_execution
     def hangs(event, context):
-        return context.step(lambda _: time.sleep(3) or "late", name="slow")
+        return context.step(lambda _: time.sleep(1.5) or "late", name="slow")
 
     from replay_fuzz.engine import StraightRunFailed
 
+    before = set(threading.enumerate())
     with pytest.raises(StraightRunFailed, match="invocation 1 did not finish within 0.3 s"):
         fuzz(hangs, max_examples=0, database=None, invocation_timeout=0.3)
+    # The abandoned invocation ends when its step does, and takes its thread with it
+    # (later tests would otherwise fork with it alive).
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=30)
+    assert set(threading.enumerate()) <= before
 
 
 def test_user_code_sees_virtual_time_through_every_clock() -> None:
