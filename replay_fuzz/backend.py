@@ -98,6 +98,10 @@ class Backend:
     # Steps whose retry the fuzzer caused: made ready without moving the clock, so
     # time-derived results stay comparable with the straight-through run.
     instant_retries: set[str] = field(default_factory=set, init=False)
+    # Steps the fuzzer failed that have neither stored a RETRY nor succeeded since: if one is
+    # left at the end, the failure decided that step, and from there the execution
+    # legitimately differs from the straight-through run.
+    unrecovered_failures: set[str] = field(default_factory=set, init=False)
     # The EXECUTION SUCCEED/FAIL checkpoint the SDK sends for a result too large for the
     # response: once stored, the execution has ended in the service with that result.
     ended_by: OperationUpdate | None = field(default=None, init=False)
@@ -114,6 +118,11 @@ class Backend:
         """The EXECUTION operation's id, derived from the ARN as the SDK does (state.py:529-546)."""
         return self.arn.split("/")[-1]
 
+    def fail_attempt(self, operation_id: str) -> None:
+        """The fuzzer fails this step attempt: its retry comes without moving the clock."""
+        self.instant_retries.add(operation_id)
+        self.unrecovered_failures.add(operation_id)
+
     # -- the DurableServiceClient protocol ------------------------------------------
 
     def checkpoint(self, durable_execution_arn: str, checkpoint_token: str, updates: list[OperationUpdate],
@@ -129,6 +138,10 @@ class Backend:
         if verdict == "drop":
             raise InjectedCrash(f"the invocation died before checkpoint {_describe(updates)} was stored")
         changed = [self._apply(update, pend=verdict == "pend") for update in updates]
+        if not updates:
+            # An empty batch is the SDK asking, for a branch it suspended in-process, what is
+            # due by now (state.py:933-964): the service answers with what it has released.
+            changed = self._release_due(pending_starts=False)
         if verdict == "after":
             raise InjectedCrash(f"the invocation died after checkpoint {_describe(updates)} was stored")
         finished = any(u.operation_type is OperationType.EXECUTION for u in updates)
@@ -154,6 +167,8 @@ class Backend:
             self.invalid.append(message)
             raise InvalidCheckpoint(message)
         operation = self._transition(current, update)
+        if update.action in (OperationAction.RETRY, OperationAction.SUCCEED):
+            self.unrecovered_failures.discard(update.operation_id)
         if update.operation_type is OperationType.EXECUTION:
             self.ended_by = update
         if update.action is OperationAction.START and not pend:
@@ -230,18 +245,27 @@ class Backend:
                    and op.operation_id not in self.instant_retries]
         if timers:
             self.now = max(self.now, min(timers))  # type: ignore[type-var]
+        self._release_due(pending_starts=True)
+
+    def _release_due(self, pending_starts: bool) -> list[Operation]:
+        """End the waits and ready the retries that are due now, and return them; with
+        `pending_starts`, also complete what a fault left pending (only while suspended)."""
+        released = []
         for op_id, op in list(self.operations.items()):
             if op.operation_type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
                 if op.wait_details.scheduled_end_timestamp <= self.now:  # type: ignore[operator]
-                    self.operations[op_id] = replace(op, status=OperationStatus.SUCCEEDED, end_timestamp=self.now)
+                    released.append(replace(op, status=OperationStatus.SUCCEEDED, end_timestamp=self.now))
             elif op.status is OperationStatus.PENDING and op.step_details:
                 due = op.step_details.next_attempt_timestamp or self.now
                 if due <= self.now or op_id in self.instant_retries:
                     self.instant_retries.discard(op_id)
-                    self.operations[op_id] = replace(op, status=OperationStatus.READY)
-            elif op_id in self._pending_start and op.status is OperationStatus.STARTED:
-                self.operations[op_id] = self._complete_at_start(op, None)  # type: ignore[arg-type]
+                    released.append(replace(op, status=OperationStatus.READY))
+            elif pending_starts and op_id in self._pending_start and op.status is OperationStatus.STARTED:
+                released.append(self._complete_at_start(op, None))  # type: ignore[arg-type]
+        for operation in released:
+            self.operations[operation.operation_id] = operation
         self._pending_start = {i for i in self._pending_start if self.operations[i].status is OperationStatus.STARTED}
+        return released
 
     # -- travelling between processes -----------------------------------------------------
     # The state crosses to the environment that runs an invocation and back; the policies

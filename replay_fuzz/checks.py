@@ -39,20 +39,13 @@ def check(reference: ExecutionRecord, run: ExecutionRecord, strict_effects: bool
 
 
 def recorded_sequences(record: ExecutionRecord) -> dict[str | None, list[OperationRecord]]:
-    """The longest sequence each parent context emitted in any invocation."""
-    sequences: dict[str | None, list[OperationRecord]] = {}
+    """Per parent context, its operations in order, each once (a branch the SDK resumed
+    in-process runs again and emits its operations a second time in the same invocation)."""
+    sequences: dict[str | None, dict[str, OperationRecord]] = defaultdict(dict)
     for invocation in record.invocations:
-        for parent, operations in _by_parent(invocation.operations).items():
-            if len(operations) > len(sequences.get(parent, [])):
-                sequences[parent] = operations
-    return sequences
-
-
-def _by_parent(operations: list[OperationRecord]) -> dict[str | None, list[OperationRecord]]:
-    grouped: dict[str | None, list[OperationRecord]] = defaultdict(list)
-    for operation in operations:
-        grouped[operation.parent].append(operation)
-    return grouped
+        for operation in invocation.operations:
+            sequences[operation.parent].setdefault(operation.operation_id, operation)
+    return {parent: list(operations.values()) for parent, operations in sequences.items()}
 
 
 def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
@@ -62,25 +55,30 @@ def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Di
                         observed=run.nondeterminism[0])]
     if run.invalid_checkpoints:
         return [Difference("nondeterminism", "the service rejected a checkpoint", observed=run.invalid_checkpoints[0])]
+    if run.injected_failure_decided:
+        return []  # user code may handle a failed step in ways the straight-through run never took
+    # Operation ids hash the position in the parent context (identifier.py:29-31), so comparing
+    # by id compares by position, also when a pass over a context is repeated.
     expected = recorded_sequences(reference)
+    position = {op.operation_id: (index, op) for operations in expected.values() for index, op in enumerate(operations)}
     for number, invocation in enumerate(run.invocations, start=1):
-        for parent, operations in _by_parent(invocation.operations).items():
-            recorded = expected.get(parent, [])
-            for index, operation in enumerate(operations):
-                if index >= len(recorded):
-                    return [Difference("nondeterminism", f"invocation {number} emitted an operation the straight-through run never did",
-                                    reference=f"(nothing after operation {index})", observed=operation.words())]
-                if operation.identity() != recorded[index].identity():
-                    return [Difference("nondeterminism", f"invocation {number} replayed operation {index + 1} differently",
-                                    reference=recorded[index].words(), observed=operation.words())]
+        for operation in invocation.operations:
+            if operation.operation_id not in position:
+                emitted = len(expected.get(operation.parent, []))
+                return [Difference("nondeterminism", f"invocation {number} emitted an operation the straight-through run never did",
+                                reference=f"(nothing after operation {emitted})", observed=operation.words())]
+            index, recorded = position[operation.operation_id]
+            if operation.identity() != recorded.identity():
+                return [Difference("nondeterminism", f"invocation {number} replayed operation {index + 1} differently",
+                                reference=recorded.words(), observed=operation.words())]
     last = run.invocations[-1] if run.invocations else None
     if last is not None and run.outcome is not None:
-        for parent, operations in _by_parent(last.operations).items():
-            recorded = expected.get(parent, [])
-            if len(operations) < len(recorded):
+        reached = {operation.operation_id for operation in last.operations}
+        for parent in {operation.parent for operation in last.operations}:
+            missing = [op for op in expected.get(parent, []) if op.operation_id not in reached]
+            if missing:
                 return [Difference("nondeterminism", "the final invocation stopped short of the recorded operations",
-                                reference=", ".join(o.words() for o in recorded[len(operations):]),
-                                observed="(never reached)")]
+                                reference=", ".join(o.words() for o in missing), observed="(never reached)")]
     return []
 
 

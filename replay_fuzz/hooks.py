@@ -18,6 +18,16 @@ Seams (each consults the `Observer` of the run in progress, if any):
 - `OperationIdentifier.validate_checkpoint`: every NonDeterministicExecutionError,
   even one that user code or `with_retry` swallows later.
 - `SuspendExecution.__init__`: every suspension signalled.
+- `BranchEvent.suspended` / `suspended_until`: a map or parallel branch's suspension that
+  the SDK's batch executor took over (it suspends the batch, or resumes the branch
+  in-process), so it is not user code swallowing one.
+
+One change of schedule, during a run only: a map or parallel that can complete before all
+its branches do (fail-fast, the default; `min_successful`; a completion predicate) runs
+its branches one at a time, in index order. Which branches finished when such a batch
+completed is otherwise a thread race, so two executions would differ without any replay
+bug. One at a time is one of the orders production allows; batches that always run every
+branch keep their concurrency.
 """
 
 from __future__ import annotations
@@ -30,6 +40,8 @@ from typing import Any, Protocol
 
 from aws_durable_execution_sdk_python import context as sdk_context
 from aws_durable_execution_sdk_python import state as sdk_state
+from aws_durable_execution_sdk_python.concurrency.executor import ConcurrentExecutor
+from aws_durable_execution_sdk_python.concurrency.models import BranchEvent, CompletionPolicy
 from aws_durable_execution_sdk_python.exceptions import NonDeterministicExecutionError, SuspendExecution
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 
@@ -48,6 +60,7 @@ class Observer(Protocol):
     def around_body(self, identifier: OperationIdentifier, attempt: int | None, body: Callable[[], Any]) -> Any: ...
     def on_nondeterminism(self, error: NonDeterministicExecutionError) -> None: ...
     def on_suspend(self) -> None: ...
+    def on_branch_suspended(self) -> None: ...
 
 
 observer: Observer | None = None
@@ -131,6 +144,40 @@ def install() -> None:
             observer.on_suspend()
 
     SuspendExecution.__init__ = suspend_init  # type: ignore[method-assign]
+
+    for name in ("suspended", "suspended_until"):
+        _observe_branch_suspension(name)
+
+    original_execute = ConcurrentExecutor.execute
+
+    def execute(self: ConcurrentExecutor[Any, Any], execution_state: Any, executor_context: Any) -> Any:
+        if observer is not None and can_complete_early(self.policy):
+            self.max_concurrency = 1
+        return original_execute(self, execution_state, executor_context)
+
+    ConcurrentExecutor.execute = execute  # type: ignore[method-assign]
+
+
+def can_complete_early(policy: CompletionPolicy) -> bool:
+    """Whether a batch may complete while some of its branches have not (concurrency/models.py:89-200)."""
+    if policy.total <= 1:
+        return False
+    if policy.should_complete is not None or policy.min_successful is not None or not policy.has_criteria:
+        return True  # a predicate, a success threshold, or the fail-fast default
+    count, percentage = policy.tolerated_failure_count, policy.tolerated_failure_percentage
+    return (count is not None and count < policy.total) or (percentage is not None and percentage < 100)
+
+
+def _observe_branch_suspension(name: str) -> None:
+    """Tell the observer when the batch executor turns a branch's suspension into an event."""
+    original = getattr(BranchEvent, name).__func__
+
+    def taken_over(cls: type[BranchEvent[Any]], *args: Any, **kwargs: Any) -> BranchEvent[Any]:
+        if observer is not None:
+            observer.on_branch_suspended()
+        return original(cls, *args, **kwargs)
+
+    setattr(BranchEvent, name, classmethod(taken_over))
 
 
 def _remember_callable(method: str, index: int, keyword: str) -> None:

@@ -45,9 +45,6 @@ class BodyCrash(BaseException):  # noqa: N818 - a crash injected around a user b
     """The invocation dies around a user body (a BaseException, as a real crash would be)."""
 
 
-INJECTED_FAILURE = "durable-fuzz injected a failure into"
-
-
 class InjectedStepFailure(Exception):
     """A step attempt fails, so the SDK's retry strategy decides what happens next."""
 
@@ -108,7 +105,7 @@ class ExecutionRecord:
     semantics: dict[str, str] = field(default_factory=dict)
     body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
     unfinished: str | None = None  # why the execution did not reach an outcome
-    injected_failure_decided: bool = False  # an injected step failure exhausted its retries
+    injected_failure_decided: bool = False  # an injected step failure exhausted its retries: not comparable
 
 
 def null_invoke_result(function: str, payload: str | None) -> str:
@@ -154,8 +151,8 @@ class _Observer:
         if fault == "crash-before":
             raise BodyCrash(f"crash injected as the body of {identifier.name or op[:12]} started")
         if fault == "fail" and is_step:
-            self.backend.instant_retries.add(op)
-            raise InjectedStepFailure(f"{INJECTED_FAILURE} {identifier.name or op[:12]}")
+            self.backend.fail_attempt(op)
+            raise InjectedStepFailure(f"durable-fuzz injected a failure into {identifier.name or op[:12]}")
         if not is_step:
             result = body()
         else:
@@ -176,6 +173,10 @@ class _Observer:
     def on_suspend(self) -> None:
         with self._lock:
             self.invocation.suspends += 1
+
+    def on_branch_suspended(self) -> None:
+        with self._lock:
+            self.invocation.suspends -= 1  # the SDK's batch executor took it over
 
 
 class _LambdaContext:
@@ -234,7 +235,7 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
     record.invalid_checkpoints = list(backend.invalid)
     record.checkpoint_boundaries = list(backend.boundaries)
     record.operation_types = {op_id: (op.operation_type.value, op.name, op.sub_type) for op_id, op in backend.operations.items()}
-    record.injected_failure_decided = bool(record.outcome and record.outcome.error and INJECTED_FAILURE in record.outcome.error)
+    record.injected_failure_decided = bool(backend.unrecovered_failures)
     return record
 
 

@@ -19,6 +19,7 @@ ORDER = {"order_id": "o-1", "amount": 42, "items": ["b", "a"]}
         (planted.email_from_orchestration, [f"{SERVICES}:send_email"], "duplicate-effect"),
         (planted.fresh_charge_key, [f"{SERVICES}:charge"], "duplicate-effect"),
         (planted.swallowed_suspension, [], "swallowed-suspend"),
+        (planted.swallowed_in_branch, [], "swallowed-suspend"),
         (planted.warm_counter_name, [], "nondeterminism"),
     ],
     ids=lambda value: getattr(getattr(value, "__wrapped__", None), "__name__", None),
@@ -44,6 +45,26 @@ def test_correct_handlers_come_back_clean(handler, event, effects) -> None:
     assert report.problems == [], report.text()
     assert report.fault_points > 20 and report.fault_points_exercised == report.fault_points
     assert report.executions > report.fault_points
+
+
+def test_branches_the_sdk_resumes_in_process_come_back_clean() -> None:
+    """A branch whose wait or retry comes due while its siblings run is resumed in the same
+    invocation: it runs again from its top (its operations are emitted twice), its suspension
+    is the SDK's and not swallowed, and the service must have released what is due."""
+    report = fuzz(correct.staggered, max_examples=0, database=None, invocation_timeout=3)
+    assert report.problems == [], report.text()
+
+
+def test_a_batch_that_completes_at_its_first_failure_is_compared_in_one_order() -> None:
+    """Which callbacks had succeeded when another failed would otherwise be a thread race."""
+    report = fuzz(correct.approvals, max_examples=100, seed=0, database=None)
+    assert report.problems == [], report.text()
+
+
+def test_a_handled_final_step_failure_is_not_compared_with_the_straight_run() -> None:
+    report = fuzz(correct.compensated, effects=[f"{SERVICES}:charge"], max_examples=30, seed=0, database=None)
+    assert report.problems == [], report.text()
+    assert report.fault_points_exercised == report.fault_points
 
 
 def test_at_most_once_step_rerun_is_a_duplicate_effect() -> None:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from aws_durable_execution_sdk_python.config import CompletionConfig
 from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationType, OperationUpdate
 
 from replay_fuzz import fuzz
@@ -162,3 +163,24 @@ def test_concurrent_step_bodies_draw_from_streams_of_their_own() -> None:
     outcomes = {run_execution(correct.raffle, {}, Schedule(), RunOptions()).outcome for _ in range(3)}
     assert len(outcomes) == 1
     assert fuzz(correct.raffle, max_examples=10, seed=0, database=None).problems == []
+
+
+@pytest.mark.parametrize(
+    ("config", "branches", "early"),
+    [
+        (CompletionConfig(), 3, True),  # no criteria: fail-fast
+        (CompletionConfig.all_successful(), 3, True),
+        (CompletionConfig.first_successful(), 3, True),
+        (CompletionConfig(should_complete=lambda status: None), 3, True),
+        (CompletionConfig(tolerated_failure_count=1), 3, True),
+        (CompletionConfig.all_completed(), 3, False),
+        (CompletionConfig(tolerated_failure_count=3), 3, False),
+        (CompletionConfig(), 1, False),
+    ],
+)
+def test_batches_that_can_complete_early_are_the_ones_run_one_branch_at_a_time(config, branches, early) -> None:
+    from aws_durable_execution_sdk_python.concurrency.models import CompletionPolicy
+
+    from replay_fuzz.hooks import can_complete_early
+
+    assert can_complete_early(CompletionPolicy.from_config(branches, config)) is early

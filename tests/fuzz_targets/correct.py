@@ -15,7 +15,7 @@ from aws_durable_execution_sdk_python import (
     durable_step,
     durable_with_child_context,
 )
-from aws_durable_execution_sdk_python.config import CallbackConfig, Duration, StepConfig
+from aws_durable_execution_sdk_python.config import CallbackConfig, CompletionConfig, Duration, MapConfig, StepConfig
 from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
 from aws_durable_execution_sdk_python.waits import WaitForConditionConfig, WaitForConditionDecision
 
@@ -99,5 +99,55 @@ def draw_ticket(ctx: DurableContext, entrant: str, index: int, entrants: list[st
 
 @durable_execution
 def raffle(event: dict, context: DurableContext) -> list[str]:
-    """Step bodies of concurrent map items draw randomness: each is checkpointed, so this is correct."""
-    return context.map(["ann", "bob", "cy", "di"], draw_ticket, name="raffle").get_results()
+    """Step bodies of concurrent map items draw randomness: each is checkpointed, so this is correct.
+    (Every item runs whatever fails, so the fuzzer keeps the items concurrent.)"""
+    return context.map(["ann", "bob", "cy", "di"], draw_ticket, name="raffle",
+                       config=MapConfig(completion_config=CompletionConfig.all_completed())).get_results()
+
+
+def staggered_branch(name: str, seconds: int):
+    """A branch that waits its own time: the SDK resumes it in-process once that time has come.
+    Later branches start later, so their waits move the clock while earlier ones are suspended."""
+
+    @durable_parallel_branch(name=name)
+    def branch(ctx: DurableContext) -> str:
+        ctx.step(lambda _: time.sleep(seconds / 300) or name, name=f"{name}-start")
+        ctx.wait(Duration.from_seconds(seconds), name=f"{name}-wait")
+        return ctx.step(lambda _: f"{name}-done", name=f"{name}-finish", config=RETRY)
+
+    return branch()
+
+
+@durable_execution
+def staggered(event: dict, context: DurableContext) -> list[str]:
+    """Branches that suspend at different times, so some resume while others still run."""
+    return context.parallel([staggered_branch("a", 3), staggered_branch("b", 6), staggered_branch("c", 9)],
+                            name="staggered").get_results()
+
+
+NO_RETRY = StepConfig(retry_strategy=create_retry_strategy(RetryStrategyConfig(max_attempts=1)))
+
+
+@durable_execution
+def compensated(event: dict, context: DurableContext) -> str:
+    """A saga: when the charge fails for good, refund and report it (a failure is an answer, not a bug)."""
+    try:
+        return context.step(lambda _: services.charge(10, idempotency_key="order-1"), name="charge", config=NO_RETRY)
+    except Exception as error:  # noqa: BLE001 - the step's final failure, handled
+        context.step(lambda _: "refunded", name="refund")
+        return f"compensated: {type(error).__name__}"
+
+
+def ask(name: str):
+    @durable_parallel_branch(name=name)
+    def branch(ctx: DurableContext) -> str:
+        return ctx.create_callback(name=name, config=CallbackConfig(timeout=Duration.from_seconds(30))).result()
+
+    return branch()
+
+
+@durable_execution
+def approvals(event: dict, context: DurableContext) -> dict:
+    """Three callbacks in a fail-fast parallel (the default): the first failure completes it."""
+    batch = context.parallel([ask("legal"), ask("finance"), ask("security")], name="approvals")
+    return {"approved": batch.get_results(), "status": batch.status.value}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 
-from aws_durable_execution_sdk_python import DurableContext, durable_execution, durable_step
+from aws_durable_execution_sdk_python import DurableContext, durable_execution, durable_parallel_branch, durable_step
 from aws_durable_execution_sdk_python.config import Duration
 
 from tests.fuzz_targets import services
@@ -81,3 +81,17 @@ def third_invocation_differs(event: dict, context: DurableContext) -> int:
     first = context.step(lambda _: 1, name="first")
     second = context.step(lambda _: 2, name="third-time" if third else "second")
     return first + second
+
+
+@durable_parallel_branch(name="patient")
+def patient(ctx: DurableContext) -> str:
+    try:
+        ctx.wait(Duration.from_minutes(5), name="branch-pause")
+    except BaseException:  # noqa: BLE001 - the bug under test, inside a branch
+        pass
+    return ctx.step(lambda _: "done", name="branch-finish")
+
+
+@durable_execution
+def swallowed_in_branch(event: dict, context: DurableContext) -> list[str]:
+    return context.parallel([patient()], name="one-branch").get_results()
