@@ -14,11 +14,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from replay_fuzz.effects import EffectCall
-from replay_fuzz.runner import ExecutionRecord, OperationRecord
+from replay_fuzz.runner import ExecutionRecord, OperationRecord, execution_name
 
 KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend")
 
@@ -85,10 +86,15 @@ def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Di
 def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
     if run.unfinished:
         return [Difference("outcome-mismatch", run.unfinished, reference=_words(reference), observed="(no outcome)")]
-    if run.outcome != reference.outcome and not run.injected_failure_decided:
+    if _words(run) != _words(reference) and not run.injected_failure_decided:
         return [Difference("outcome-mismatch", "the execution ended differently from the straight-through run",
                         *_around_first_difference(_words(reference), _words(run)))]
     return []
+
+
+def _own_name_removed(text: str, record: ExecutionRecord) -> str:
+    """`text` with the execution's own name (its ARN differs from every other's) made generic."""
+    return text.replace(execution_name(record.arn), "<execution>") if record.arn else text
 
 
 EXCERPT = 160  # characters of a long outcome shown, around where it first differs
@@ -120,10 +126,11 @@ def _common_prefix_length(first: str, second: str) -> int:
 
 
 def _words(record: ExecutionRecord) -> str:
-    return record.outcome.words() if record.outcome else "(no outcome)"
+    return _own_name_removed(record.outcome.words(), record) if record.outcome else "(no outcome)"
 
 
 def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> list[Difference]:
+    reference, run = _comparable_effects(reference), _comparable_effects(run)
     findings = []
     expected_orchestration = Counter((c.effect, c.arguments) for c in reference.effects if c.operation is None)
     observed_orchestration = Counter((c.effect, c.arguments) for c in run.effects if c.operation is None)
@@ -153,6 +160,12 @@ def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> 
         if findings:
             break
     return findings[:1]
+
+
+def _comparable_effects(record: ExecutionRecord) -> ExecutionRecord:
+    """The record with its effects' arguments free of the execution's own name."""
+    calls = [dataclasses.replace(call, arguments=_own_name_removed(call.arguments, record)) for call in record.effects]
+    return dataclasses.replace(record, effects=calls)
 
 
 def _by_operation(calls: list[EffectCall]) -> dict[tuple[str, str], list[EffectCall]]:

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import itertools
 import json
+import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +40,21 @@ from replay_fuzz.clock import virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
 from replay_fuzz.schedule import LOST_RESPONSE, Schedule
 
-ARN = "arn:aws:lambda:us-east-1:123456789012:function:durable-fuzz:$LATEST/durable-execution/fuzz/0b1c2d3e"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:durable-fuzz:$LATEST"
+EXECUTION_ID = "0b1c2d3e"  # the EXECUTION operation's id, the same in every execution: faults keyed to it carry over
 START = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+_PROCESS = f"{time.time_ns():x}"
+_executions = itertools.count(1)
+
+
+def execution_arn() -> str:
+    """A new execution's ARN, unique as in the service, so what user code keys by it (files,
+    idempotency records) is not shared between executions; the checks compare it as equal."""
+    return f"{FUNCTION_ARN}/durable-execution/fuzz-{_PROCESS}-{os.getpid()}-{next(_executions)}/{EXECUTION_ID}"
+
+
+def execution_name(arn: str) -> str:
+    return arn.split("/")[-2]
 
 
 class BodyCrash(BaseException):  # noqa: N818 - a crash injected around a user body
@@ -93,6 +109,7 @@ class ExecutionRecord:
     """Everything one execution did, for the checks."""
 
     schedule: Schedule
+    arn: str = ""
     outcome: Outcome | None = None
     invocations: list[Invocation] = field(default_factory=list)
     effects: list[effects.EffectCall] = field(default_factory=list)
@@ -186,7 +203,7 @@ class _LambdaContext:
         self.aws_request_id = f"fuzz-request-{invocation}"
         self.function_name = "durable-fuzz"
         self.function_version = "$LATEST"
-        self.invoked_function_arn = ARN
+        self.invoked_function_arn = FUNCTION_ARN
         self.memory_limit_in_mb = 128
         self.log_group_name = "/aws/lambda/durable-fuzz"
         self.log_stream_name = f"fuzz/{invocation}"
@@ -203,8 +220,8 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
     `direct` calls the handler on this thread with no timeout (for a process that must
     not keep threads alive, such as a zygote before it forks).
     """
-    record = ExecutionRecord(schedule)
-    backend = Backend(ARN, json.dumps(event), START)
+    record = ExecutionRecord(schedule, execution_arn())
+    backend = Backend(record.arn, json.dumps(event), START)
     apply_policies(backend, schedule, options)
     invoker = (_Remote(environments, schedule, record, backend, options) if environments
                else _Local(handler, schedule, record, backend, direct))
@@ -423,7 +440,7 @@ def _run_invocation(call: Callable[[], Any]) -> tuple[Any, str | None]:
 def _invocation_input(backend: Backend) -> DurableExecutionInvocationInputWithClient:
     """What the service sends a handler: every operation of the execution so far."""
     return DurableExecutionInvocationInputWithClient(
-        durable_execution_arn=ARN,
+        durable_execution_arn=backend.arn,
         checkpoint_token=backend.token(),
         initial_execution_state=InitialExecutionState(operations=list(backend.operations.values()), next_marker=""),
         service_client=backend,

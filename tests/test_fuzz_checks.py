@@ -168,3 +168,27 @@ def test_a_checkpointed_result_is_compared_by_its_value() -> None:
     assert problem.reference.startswith("...") and problem.reference.endswith(f'x1" ({length:,} characters)')
     assert problem.observed.startswith("...") and problem.observed.endswith(f'x0" ({length:,} characters)')
     assert len(problem.text()) < 2_000
+
+
+def test_each_execution_has_its_own_arn_and_outcomes_compare_without_it(tmp_path) -> None:
+    from aws_durable_execution_sdk_python import durable_execution
+    from aws_durable_execution_sdk_python.config import StepConfig
+    from aws_durable_execution_sdk_python.filesystem_serdes import FileSystemSerDes
+
+    from tests.fuzz_targets import services
+
+    @durable_execution
+    def kept_on_a_shared_folder(event, context):
+        """Step results in files named by execution ARN and operation id, as on EFS or S3 Files."""
+        files = StepConfig(serdes=FileSystemSerDes(event["folder"]))
+        numbers = context.step(lambda _: list(range(5)), name="load", config=files)
+        total = context.step(lambda _: sum(numbers), name="sum", config=files)
+        arn = context.execution_context.durable_execution_arn
+        context.step(lambda _: services.charge(total, idempotency_key=arn), name="charge")  # a key per execution
+        return {"total": total, "execution": arn}
+
+    report = fuzz(kept_on_a_shared_folder, events=[{"folder": str(tmp_path)}], effects=[f"{SERVICES}:charge"],
+                  max_examples=20, seed=0, database=None)
+    assert report.problems == [], report.text()
+    # One folder per execution: executions sharing an ARN overwrote each other's results.
+    assert len(list((tmp_path / "durable-fuzz").iterdir())) == report.executions
