@@ -84,11 +84,13 @@ def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Di
 
 
 def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
+    expected = _words(reference)
     if run.unfinished:
-        return [Difference("outcome-mismatch", run.unfinished, reference=_words(reference), observed="(no outcome)")]
-    if _words(run) != _words(reference) and not run.injected_failure_decided:
+        return [Difference("outcome-mismatch", run.unfinished, reference=expected, observed="(no outcome)")]
+    observed = _words(run)
+    if observed != expected and not run.injected_failure_decided:
         return [Difference("outcome-mismatch", "the execution ended differently from the straight-through run",
-                        *_around_first_difference(_words(reference), _words(run)))]
+                        *_around_first_difference(expected, observed))]
     return []
 
 
