@@ -364,7 +364,7 @@ class _Remote:
             if self.environment is not None:
                 self.environment.close()
             self.environment = self.pool.new_environment(cold or 0)
-        request = RemoteRequest(number, self.backend, self.schedule, RunOptions(self.options.max_invocations, timeout),
+        request = RemoteRequest(number, self.backend, self.schedule, self.options,
                                 dict(self.record.body_runs), dict(self.record.semantics))
         result = self.environment.invoke(request, timeout)
         if result is None:
