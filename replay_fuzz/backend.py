@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from dataclasses import replace as _replace
 
 from aws_durable_execution_sdk_python.lambda_service import (
@@ -73,6 +73,11 @@ class CallbackOutcome:
             details, error=ErrorObject(message="Callback failed", type="CallbackFailure", data=None, stack_trace=None)))
 
 
+def null_invoke_result(function: str, payload: str | None) -> str:
+    """What a chained invoke returns unless a test says otherwise."""
+    return "null"
+
+
 FaultPlan = Callable[[Boundary, OperationUpdate], str | None]  # -> "drop" | "after" | "revoke" | "pend" | None
 
 
@@ -85,7 +90,7 @@ class Backend:
     start: datetime.datetime
     fault_plan: FaultPlan = lambda boundary, update: None  # noqa: E731
     callback_outcome: Callable[[Operation], CallbackOutcome] = lambda operation: CallbackOutcome()  # noqa: E731
-    invoke_result: Callable[[str, str | None], str] = lambda function, payload: "null"  # noqa: E731
+    invoke_result: Callable[[str, str | None], str] = null_invoke_result
     on_time: Callable[[datetime.datetime], object] = lambda now: None  # noqa: E731 - told when a wait moves the clock
     now: datetime.datetime = field(init=False)
     operations: dict[str, Operation] = field(default_factory=dict, init=False)
@@ -137,8 +142,9 @@ class Backend:
                 verdict = self.fault_plan(boundary, update)
         if verdict == "drop":
             raise InjectedCrash(f"the invocation died before checkpoint {_describe(updates)} was stored")
-        changed = [self._apply(update, pend=verdict == "pend") for update in updates]
-        if not updates:
+        if updates:
+            changed = [self._apply(update, pend=verdict == "pend") for update in updates]
+        else:
             # An empty batch is the SDK asking, for a branch it suspended in-process, what is
             # due by now (state.py:933-964): the service answers with what it has released.
             changed = self._release_due(pending_starts=False)
@@ -278,10 +284,9 @@ class Backend:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self.fault_plan = lambda boundary, update: None
-        self.callback_outcome = lambda operation: CallbackOutcome()
-        self.invoke_result = lambda function, payload: "null"
-        self.on_time = lambda now: None
+        for policy in fields(self):
+            if policy.name in self._POLICIES:
+                setattr(self, policy.name, policy.default)
 
     def absorb(self, other: Backend) -> None:
         """Take the state an environment returned, keeping this backend's policies."""

@@ -35,7 +35,7 @@ from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationType, OperationUpdate
 
 from replay_fuzz import effects, entropy, hooks
-from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint
+from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint, null_invoke_result
 from replay_fuzz.clock import virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
 from replay_fuzz.schedule import LOST_RESPONSE, Schedule
@@ -123,11 +123,6 @@ class ExecutionRecord:
     body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
     unfinished: str | None = None  # why the execution did not reach an outcome
     injected_failure_decided: bool = False  # an injected step failure exhausted its retries: not comparable
-
-
-def null_invoke_result(function: str, payload: str | None) -> str:
-    """What a chained invoke returns unless a test says otherwise."""
-    return "null"
 
 
 @dataclass(frozen=True)
