@@ -221,8 +221,10 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
     """One shard of the Hypothesis search: its own examples, seed and place in the example database."""
     found: Found = {}
 
+    # derandomize=False: Hypothesis loads a `ci` profile wherever a CI variable is set, and its
+    # derandomize=True would give every shard the same schedules. `seed` alone decides randomness.
     @settings(max_examples=max(max_examples, 1), deadline=None, database=database, verbosity=Verbosity.quiet,
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=True, print_blob=False,
+              suppress_health_check=list(HealthCheck), report_multiple_bugs=True, print_blob=False, derandomize=False,
               phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
     @given(space.schedules(environments=campaign.environments is not None))
     def search(schedule: Schedule) -> None:

@@ -9,10 +9,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from aws_durable_execution_sdk_python import durable_execution
 
@@ -50,6 +51,16 @@ def draws(event, context):
     return context.step(lambda _: 1, name="one")
 
 
+@pytest.fixture(params=["default", "ci"])
+def hypothesis_profile(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each Hypothesis profile the fuzzer may run under; `ci` is loaded wherever a CI variable is set."""
+    previous = settings._current_profile or "default"
+    settings.load_profile(request.param)
+    yield
+    settings.load_profile(previous)
+
+
+@pytest.mark.usefixtures("hypothesis_profile")
 def test_unseeded_shards_search_different_schedules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     @given(st.integers())
     def earlier_hypothesis_test(number: int) -> None:
