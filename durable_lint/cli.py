@@ -1,7 +1,8 @@
-"""The `durable-lint` command: `check` (the default), `fix`, `rule`.
+"""The `durable-lint` command: `check` (the default), `fix`, `rule`. Flags follow ruff's.
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error. Errors are
-one line on stderr, never a traceback.
+one line on stderr, never a traceback. A subcommand is a parser built by a
+`_*_parser` function and a handler in `HANDLERS`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,14 +20,18 @@ from durable_lint.config import Settings, UsageError, load_settings, validate_se
 from durable_lint.discovery import iter_python_files
 from durable_lint.engine import Linter
 from durable_lint.finding import Finding
-from durable_lint.output import FORMATS, format_statistics, format_text
+from durable_lint.output import ALIASES, FORMATS, STATISTICS_FORMATS, TEXT_FORMATS, Results, format_statistics, summary
 from durable_lint.rule import all_rules
 
-COMMANDS = ("check", "fix", "rule")
+STDIN = "-"
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit 2."""
+    """An argument parser whose errors are one line and exit 2, and that never guesses abbreviated flags."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
@@ -41,31 +47,59 @@ def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
 
 
+def _globs(value: str) -> list[str]:
+    return [glob.strip() for glob in value.split(",") if glob.strip()]
+
+
+def _output_format(value: str) -> str:
+    name = ALIASES.get(value, value)
+    if name not in FORMATS:
+        raise argparse.ArgumentTypeError(f"invalid choice: '{value}' (choose from {', '.join(FORMATS)})")
+    return name
+
+
 def _selection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to lint (default: .); - reads stdin")
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable (replaces the default set)")
     parser.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable on top")
     parser.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
+    parser.add_argument("--extend-ignore", type=_codes, default=[], help="codes or prefixes to disable on top (flake8's name)")
+    parser.add_argument("--exclude", type=_globs, help="comma-separated globs of files and folders to skip (replaces the configured exclude)")
+    parser.add_argument("--extend-exclude", type=_globs, default=[], help="globs to skip on top of the configured ones")
+    parser.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                        help="also lint files that .gitignore and git's other exclude files ignore")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="read the source from stdin and report it as PATH (its configuration applies)")
     parser.add_argument("--config", type=Path, help="pyproject.toml to read instead of the nearest one")
+
+
+def _check_options(parser: argparse.ArgumentParser, fixing: bool) -> None:
+    _selection_options(parser)
+    if fixing:
+        parser.set_defaults(fix=True)
+    else:
+        parser.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what remains")
+    parser.add_argument("--diff", action="store_true", help="print a unified diff of the fixes instead of writing files")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="also apply (and count as fixable) fixes that may change behaviour")
+    parser.add_argument("--show-fixes", action="store_true", help="after fixing, list the fixes applied per file")
+    parser.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when a fix was applied, even if nothing remains")
+    parser.add_argument("--output-format", "--format", dest="output_format", type=_output_format, default="concise",
+                        metavar="FORMAT", help=f"{', '.join(FORMATS)} (default: concise; text is concise)")
+    parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
+                        help="worker processes for large trees (default: all cores)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="durable-lint", description="Static determinism linter for AWS Lambda durable functions.")
     parser.add_argument("--version", action="version", version=f"durable-lint {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-
-    check = commands.add_parser("check", help="lint files and folders (the default command)")
-    _selection_options(check)
-    check.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
-    check.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
-                       help="worker processes for large trees (default: all cores)")
-
-    fix = commands.add_parser("fix", help="apply the safe fixes (writes files unless --diff)")
-    _selection_options(fix)
-    fix.add_argument("--diff", action="store_true", help="print a unified diff of the fixes instead of writing")
-
+    _check_options(commands.add_parser("check", help="lint files and folders (the default command)"), fixing=False)
+    _check_options(commands.add_parser("fix", help="apply the safe fixes: `check --fix`"), fixing=True)
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", metavar="CODE")
     rule.add_argument("--all", action="store_true", help="list every rule with its name and default state")
@@ -74,15 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
+    if not args_list or (args_list[0] not in HANDLERS and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "check")
     try:
         args = build_parser().parse_args(args_list)
-        if args.command == "rule":
-            return _rule(args)
-        if args.command == "fix":
-            return _fix(args)
-        return _check(args)
+        return HANDLERS[args.command](args)
     except UsageError as error:
         print(f"durable-lint: error: {error}", file=sys.stderr)
         return 2
@@ -91,9 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    """The configuration file's settings with the command line's selection on top."""
+    """The configuration file's settings with the command line's selection and excludes on top."""
     settings = load_settings(args.config)
-    for option in ("select", "extend_select", "ignore"):
+    for option in ("select", "extend_select", "ignore", "extend_ignore"):
         value = getattr(args, option)
         if value:
             validate_selectors(value, f"--{option.replace('_', '-')}")
@@ -101,45 +131,128 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings,
         select=tuple(args.select) if args.select else settings.select,
         extend_select=(*settings.extend_select, *args.extend_select),
-        ignore=(*settings.ignore, *args.ignore),
+        ignore=(*settings.ignore, *args.ignore, *args.extend_ignore),
+        exclude=tuple(args.exclude) if args.exclude is not None else settings.exclude,
+        extend_exclude=(*settings.extend_exclude, *args.extend_exclude),
     )
 
 
+def _colour(args: argparse.Namespace) -> bool:
+    """Colour for people at a terminal: never into a file, never with NO_COLOR, always with FORCE_COLOR."""
+    if args.output_file is not None or args.output_format not in TEXT_FORMATS or os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+
+
 def _check(args: argparse.Namespace) -> int:
-    findings, _ = Linter(_settings(args)).lint_paths(args.paths, jobs=args.jobs)
-    output = format_statistics(findings) if args.statistics else FORMATS[args.format](findings)
-    sys.stdout.write(output)
+    fixing = args.fix or args.diff
+    if args.statistics and args.output_format not in STATISTICS_FORMATS:
+        raise UsageError(f"--statistics prints as {', '.join(sorted(STATISTICS_FORMATS))}, "
+                         f"not {args.output_format}")
+    settings = _settings(args)
+    linter = Linter(settings)
+    results = Results([], unsafe_fixes=args.unsafe_fixes, colour=_colour(args))
+    if args.paths == [STDIN] or (args.stdin_filename and not args.paths):
+        if fixing:
+            raise UsageError("fixing stdin is not supported: run `durable-lint fix` on the file")
+        results.findings = _lint_stdin(linter, args.stdin_filename, results.sources)
+        return _report(args, results, _exit_code(args, results.findings))
+    if STDIN in args.paths:
+        raise UsageError("- (stdin) cannot be combined with other paths")
+    files = _files(args, settings)
+    if fixing:
+        return _fix(args, linter, files, results)
+    results.findings = linter.lint_files(files, jobs=args.jobs)
+    return _report(args, results, _exit_code(args, results.findings))
+
+
+def _lint_stdin(linter: Linter, filename: str | None, sources: dict[str, str]) -> list[Finding]:
+    import importlib.util
+
+    data = sys.stdin.buffer.read()
+    shown = filename or STDIN
+    try:
+        sources[shown] = importlib.util.decode_source(data)
+    except (UnicodeDecodeError, LookupError, SyntaxError):
+        pass  # the linter reports it as DUR000
+    return linter.lint_source(data, shown, file=Path(filename) if filename else None)
+
+
+def _files(args: argparse.Namespace, settings: Settings) -> list[tuple[Path, str]]:
+    paths = args.paths or ["."]
+    files = list(iter_python_files(paths, settings))
+    if args.respect_gitignore:
+        from durable_lint.gitignore import without_ignored
+
+        files = without_ignored(files, named=paths)
+    return files
+
+
+def _exit_code(args: argparse.Namespace, findings: list[Finding]) -> int:
     return 1 if findings and not args.exit_zero else 0
 
 
-def _fix(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, results: Results, code: int, closing: str | None = None) -> int:
+    """Write the findings (or statistics) in the chosen format; people's formats end with a summary."""
+    if args.statistics:
+        text = format_statistics(results, args.output_format)
+    else:
+        text = FORMATS[args.output_format](results)
+        if args.output_format in TEXT_FORMATS and not args.quiet:
+            text += closing if closing is not None else summary(results)
+    if args.output_file is not None:
+        try:
+            args.output_file.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"{args.output_file}: cannot write the report: {error.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return code
+
+
+def _fix(args: argparse.Namespace, linter: Linter, files: list[tuple[Path, str]], results: Results) -> int:
+    """Apply the fixes (or print their diff), then report what remains."""
     from durable_lint.fixer import FixError, fix_file, write
 
-    settings = _settings(args)
-    linter = Linter(settings)
-    applied = files = failed = 0
-    remaining: list[Finding] = []
-    for file, shown in iter_python_files(args.paths, settings):
+    fixed: dict[str, tuple[str, ...]] = {}
+    failed = False
+    for file, shown in files:
         try:
-            result = fix_file(linter, file, shown)
+            result = fix_file(linter, file, shown, unsafe=args.unsafe_fixes)
         except FixError as error:
             print(f"durable-lint: error: {error}", file=sys.stderr)
-            failed += 1
+            failed = True
             continue
-        remaining += result.remaining
+        results.findings += result.remaining
         if result.applied:
-            applied, files = applied + result.applied, files + 1
+            fixed[shown] = result.fixed_codes
             if args.diff:
                 sys.stdout.write(result.diff())
             else:
                 write(file, result)
-    verb = "Would fix" if args.diff else "Fixed"
-    print(f"{verb} {applied} finding(s) in {files} file(s); {len(remaining)} remaining.", file=sys.stderr)
-    if not args.diff:
-        sys.stdout.write(format_text(sorted(remaining)))
-    if failed:
-        return 2
-    return 1 if remaining or (args.diff and applied) else 0
+    applied = sum(len(codes) for codes in fixed.values())
+    if args.diff:
+        print(f"Would fix {applied} finding{'' if applied == 1 else 's'}.", file=sys.stderr)
+        return 2 if failed else (1 if applied else 0)
+    results.findings.sort()
+    code = _exit_code(args, results.findings)
+    if args.exit_non_zero_on_fix and applied:
+        code = 1
+    closing = summary(results, fixed=applied, fixing=True)
+    if args.show_fixes and fixed:
+        closing += _fixes_applied(fixed)
+    _report(args, results, code, closing)
+    return 2 if failed else code
+
+
+def _fixes_applied(fixed: dict[str, tuple[str, ...]]) -> str:
+    """ruff's --show-fixes listing: per file, how many fixes of each code."""
+    names = {code: rule.name for code, rule in all_rules().items()}
+    lines = [f"Fixed {sum(map(len, fixed.values()))} findings:"]
+    for path, codes in fixed.items():
+        lines.append(f"- {path}:")
+        lines += [f"    {count} x {code} ({names.get(code, '')})" for code, count in sorted(Counter(codes).items())]
+    return "\n".join(lines) + "\n"
 
 
 def _rule(args: argparse.Namespace) -> int:
@@ -157,6 +270,8 @@ def _rule(args: argparse.Namespace) -> int:
     print(f"# {rule.code} {rule.name}\n\n{rule.documentation()}")
     return 0
 
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {"check": _check, "fix": _check, "rule": _rule}
 
 if __name__ == "__main__":
     sys.exit(main())

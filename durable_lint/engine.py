@@ -43,13 +43,16 @@ class Linter:
         workers would cost more than it saves.
         """
         files = list(iter_python_files(paths, self.settings))
+        return self.lint_files(files, jobs), len(files)
+
+    def lint_files(self, files: list[tuple[Path, str]], jobs: int = 1) -> list[Finding]:
+        """Findings for (file, path shown) pairs as discovery yields them; see `lint_paths`."""
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
-            return [f for file, shown in files for f in self.lint_file(file, shown)], len(files)
+            return [f for file, shown in files for f in self.lint_file(file, shown)]
         chunk = max(1, len(files) // (jobs * 4))
         batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
         with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(self.settings, self.codes)) as pool:
-            findings = [f for batch in pool.map(_lint_batch, batches) for f in batch]
-        return findings, len(files)
+            return [f for batch in pool.map(_lint_batch, batches) for f in batch]
 
     def lint_file(self, file: Path, shown: str) -> list[Finding]:
         try:
@@ -116,7 +119,10 @@ class Linter:
                 continue
             line = getattr(report.node, "lineno", 1)
             column = _character_column(lines, line, getattr(report.node, "col_offset", 0))
-            findings.add(Finding(path, line, column, rule.code, report.message(rule), rule.name, report.fix))
+            end_line = getattr(report.node, "end_lineno", None) or line
+            end_column = _character_column(lines, end_line, getattr(report.node, "end_col_offset", None) or 0)
+            findings.add(Finding(path, line, column, rule.code, report.message(rule), rule.name, report.fix,
+                                 end_line, max(end_column, column + 1) if end_line == line else end_column))
         return list(findings)
 
     def _parse_error(self, path: str, line: int, column: int, message: str) -> list[Finding]:

@@ -30,6 +30,7 @@ class FileFix:
     applied: int
     remaining: list[Finding]
     encoding: str = "utf-8"
+    fixed_codes: tuple[str, ...] = ()  # the code of each fix applied
 
     def diff(self) -> str:
         return "".join(
@@ -40,10 +41,13 @@ class FileFix:
         )
 
 
-def fix_file(linter: Linter, file: Path, shown: str) -> FileFix:
-    """The file's fixed text (not written) and what remains to be done by hand."""
+def fix_file(linter: Linter, file: Path, shown: str, unsafe: bool = False) -> FileFix:
+    """The file's fixed text (not written) and what remains to be done by hand.
+
+    Only safe fixes are applied unless `unsafe` (the user's --unsafe-fixes).
+    """
     findings = linter.lint_file(file, shown)
-    fixes = [f.fix for f in findings if f.fix is not None]
+    fixes = [f.fix for f in findings if f.fix is not None and (unsafe or f.fix.safe)]
     if not fixes:
         return FileFix(shown, "", "", 0, findings)
     data = file.read_bytes()
@@ -59,7 +63,8 @@ def fix_file(linter: Linter, file: Path, shown: str) -> FileFix:
     expected = Counter(f.code for f in findings) - fixed_codes
     if Counter(f.code for f in after) != expected:
         raise FixError(f"{shown}: re-linting the fixed file did not confirm the fixes; left unchanged")
-    return FileFix(shown, original, fixed, len(applied), after, encoding)
+    codes = tuple(f.code for f in findings if f.fix is not None and f.fix in applied)
+    return FileFix(shown, original, fixed, len(applied), after, encoding, codes)
 
 
 def write(file: Path, result: FileFix) -> None:

@@ -27,6 +27,9 @@ class Fix:
     end: tuple[int, int]
     context: str = ""  # the DurableContext name in scope, for wrap-step and sleep-to-wait
     step_name: str = ""  # the operation name wrap-step gives the new step
+    # False when applying the fix may change what the code does (ruff's "unsafe" fixes):
+    # `fix` applies such a fix only with --unsafe-fixes.
+    safe: bool = True
 
 
 def span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -59,15 +59,18 @@ def test_findings_exit_1_in_text_format(project: Path, capsys) -> None:
     write(project / "src" / "bad.py", BAD)
     code, out, err = run(capsys, "check", "src")
     assert code == 1 and err == ""
-    [line] = out.splitlines()
+    [line, summary] = out.splitlines()
+    assert summary == "Found 1 finding (1 fixable)."
     match = TEXT_LINE.match(line)
     assert match and match["path"] == os.path.join("src", "bad.py")
     assert (match["line"], match["col"], match["code"]) == ("7", "15", "DUR101")
+    assert match["msg"].startswith("[*] ")
 
 
-def test_clean_tree_exits_0_and_prints_nothing(project: Path, capsys) -> None:
+def test_clean_tree_exits_0_and_says_so(project: Path, capsys) -> None:
     write(project / "ok.py", CLEAN)
-    assert run(capsys, "check", ".") == (0, "", "")
+    assert run(capsys, "check", ".") == (0, "All checks passed!\n", "")
+    assert run(capsys, "check", "--quiet", ".") == (0, "", "")
 
 
 def test_check_is_the_default_command(project: Path, capsys) -> None:
@@ -97,7 +100,7 @@ def test_exit_zero_and_statistics(project: Path, capsys) -> None:
     write(project / "b.py", BAD)
     code, out, _ = run(capsys, "check", "--exit-zero", "--statistics", ".")
     assert code == 0
-    assert out.split() == ["2", "DUR101", "clock-read"]
+    assert out.split() == ["2", "DUR101", "[*]", "clock-read"]
 
 
 def test_select_ignore_and_prefixes(project: Path, capsys) -> None:
@@ -118,7 +121,7 @@ def test_config_selects_and_ignores_per_file(project: Path, capsys) -> None:
         extend-select = ["DUR402"]
         per-file-ignores = { "legacy/*" = ["DUR101"] }
     """))
-    code, out, _ = run(capsys, "check", ".")
+    code, out, _ = run(capsys, "check", "--quiet", ".")
     assert code == 1
     assert [line.split(":")[0] for line in out.splitlines()] == [os.path.join("handlers", "bad.py")]
 
@@ -127,7 +130,7 @@ def test_config_exclude_skips_files_and_folders(project: Path, capsys) -> None:
     write(project / "generated" / "bad.py", BAD)
     write(project / "bad_gen.py", BAD)
     (project / "pyproject.toml").write_text('[tool.durable-lint]\nexclude = ["generated", "*_gen.py"]\n')
-    assert run(capsys, "check", ".") == (0, "", "")
+    assert run(capsys, "check", "-q", ".") == (0, "", "")
     assert run(capsys, "check", "bad_gen.py")[0] == 0
 
 
@@ -174,7 +177,7 @@ def test_unparsable_durable_module_is_dur000_and_linting_goes_on(project: Path, 
     write(project / "a_broken.py", "from aws_durable_execution_sdk_python import durable_execution\ndef f(:\n")
     write(project / "b_bad.py", BAD)
     write(project / "c_plain_broken.py", "def f(:\n")  # not durable: not our business
-    code, out, _ = run(capsys, "check", ".")
+    code, out, _ = run(capsys, "check", "--quiet", ".")
     assert code == 1
     codes = [(TEXT_LINE.match(line)["path"], TEXT_LINE.match(line)["code"]) for line in out.splitlines()]
     assert codes == [("a_broken.py", "DUR000"), ("b_bad.py", "DUR101")]
@@ -210,7 +213,7 @@ def test_symlink_loops_terminate_and_files_are_linted_once(project: Path, capsys
     write(project / "pkg" / "bad.py", BAD)
     (project / "pkg" / "loop").symlink_to(project / "pkg", target_is_directory=True)
     (project / "pkg" / "alias.py").symlink_to(project / "pkg" / "bad.py")
-    code, out, _ = run(capsys, "check", ".")
+    code, out, _ = run(capsys, "check", "--quiet", ".")
     assert code == 1 and len(out.splitlines()) == 1
 
 
@@ -231,7 +234,7 @@ def test_noqa_blanket_specific_prefix_and_multiline(project: Path, capsys) -> No
             """)  # noqa: DUR101 (flake8 joins the lines of a multi-line string)
             return context.step(lambda _: [a, b, c, d, e, uuid.uuid4()], name="x")
     ''')
-    code, out, _ = run(capsys, "check", "noqa.py")
+    code, out, _ = run(capsys, "check", "--quiet", "noqa.py")
     assert code == 1
     assert [line.split(":")[1:3] for line in out.splitlines()] == [["11", "9"]]
 

@@ -72,7 +72,7 @@ def test_fix_rewrites_compile_relint_clean_and_keep_behaviour(tmp_path: Path, mo
     fixed.write_text(HANDLER)
     monkeypatch.chdir(tmp_path)
     assert main(["fix", "fixed.py"]) == 0
-    assert "Fixed 5 finding(s) in 1 file(s); 0 remaining." in capsys.readouterr().err
+    assert capsys.readouterr().out == "Found 5 findings (5 fixed, 0 remaining).\n"
     text = fixed.read_text()
     assert 'started = context.step(lambda _: time.time(), name="started")  # keep this comment' in text
     assert "for tag in sorted(tags):" in text
