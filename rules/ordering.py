@@ -127,7 +127,10 @@ class UnorderedIteration(Rule):
 
     ## Fix safety
     `durable-lint fix` wraps the set in `sorted(...)` when its elements are known
-    to be strings, bytes or numbers (which sort); otherwise the finding has no fix.
+    to be strings, bytes or numbers (which sort). When the type of some elements is
+    unknown the fix is unsafe: `sorted()` raises TypeError on elements that do not
+    compare, so it is applied only with `--unsafe-fixes`. Elements of kinds that do
+    not sort together (strings and numbers) get no fix.
     """
 
     code = "DUR301"
@@ -170,8 +173,11 @@ class UnorderedIteration(Rule):
         elements = module.inference.element_kinds(expr)
         if elements <= _UNSALTED:
             return
-        sortable = fixable and (elements <= {"str"} or elements <= {"bytes"} or elements <= _UNSALTED | {"int"})
-        fix = Fix("sorted", *span(expr)) if sortable and None not in elements else None
+        known = elements - {None}
+        sortable = fixable and (known <= {"str"} or known <= {"bytes"} or known <= _UNSALTED)
+        # Elements of unknown type may not sort (TypeError) or may sort differently than
+        # expected: the fix is offered as unsafe, applied only with --unsafe-fixes.
+        fix = Fix("sorted", *span(expr), safe=None not in elements) if sortable else None
         yield self.report(expr, source_of(expr), fix=fix)
 
     @staticmethod
