@@ -66,7 +66,8 @@ class Linter:
         """Findings for one module's bytes (or decoded text); `path` is only shown in the findings.
 
         `file`, where the source came from, locates the module's package for relative
-        imports and selects per-file ignores. The flake8 plugin leaves noqa to flake8.
+        imports and selects per-file ignores. `apply_noqa=False` reports what `# noqa`
+        comments would suppress (flake8's --disable-noqa).
         """
         findings = self._analyse(source, path, file, apply_noqa)
         ignored = self._per_file_ignores(file) if file is not None else ()
@@ -98,7 +99,7 @@ class Linter:
         except RecursionError:
             return self._parse_error(path, 1, 1, "nesting too deep to analyse")
         findings = self._to_findings(reports, path, text.splitlines())
-        return sorted(without_suppressed(findings, text) if apply_noqa else findings)
+        return sorted(without_suppressed(findings, text, path, self.codes) if apply_noqa else findings)
 
     def _build_module(self, tree: ast.Module, file: Path | None, source: str | None = None) -> DurableModule:
         return DurableModule(

@@ -1,14 +1,17 @@
-"""flake8 plugin: the same engine and configuration as `durable-lint check`.
+"""flake8 plugin: the same engine, configuration and `# noqa` handling as `durable-lint check`.
 
 flake8 calls the checker per file. The rules enabled are those `[tool.durable-lint]`
 enables (default-on rules plus `extend-select`), so `flake8 --select DUR` reports
-what `durable-lint check` reports; flake8's own select, ignore and `# noqa` apply
-on top. Files that do not mention the SDK are skipped by a substring test before
-anything is parsed.
+what `durable-lint check` reports. The plugin applies durable-lint's `# noqa`
+rules itself (codes in any case, `# durable-lint: noqa` for a whole file, DUR100)
+unless flake8 runs with `--disable-noqa`; flake8's own noqa then finds nothing more
+to remove, since its rules are a subset. Files that do not mention the SDK are
+skipped by a substring test before anything is parsed.
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,10 +36,16 @@ class DurableLintChecker:
 
     name = "durable-lint"
     version = __version__
+    disable_noqa = False
 
     def __init__(self, tree: object, filename: str, lines: list[str]) -> None:
         self.filename = filename
         self.lines = lines
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        """flake8 passes its options once per process: remember --disable-noqa."""
+        cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         text = "".join(self.lines)
@@ -47,5 +56,5 @@ class DurableLintChecker:
                 yield 1, 0, f"DUR000 cannot check this file: {linter}", type(self)
             return
         file = Path(self.filename) if self.filename not in ("-", "stdin") else None
-        for finding in linter.lint_source(text, self.filename, file=file, apply_noqa=False):
+        for finding in linter.lint_source(text, self.filename, file=file, apply_noqa=not self.disable_noqa):
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
