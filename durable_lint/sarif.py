@@ -65,13 +65,42 @@ def _level(default_enabled: bool) -> str:
     return "error" if default_enabled else "warning"
 
 
+def short_description(rule: type) -> str:
+    """The rule's summary as a one-line title: before the list after its first `: `, without asides in parentheses."""
+    from durable_lint.docs import summary
+
+    text = summary(rule).rstrip(".")
+    outside = text.split("`")[::2]  # the parts outside inline code
+    for index, part in enumerate(outside):
+        if ": " in part:
+            text = "`".join(text.split("`")[: 2 * index] + [part.split(": ", 1)[0]])
+            break
+    text = _without_asides(text)
+    return " ".join(text.split())
+
+
+def _without_asides(text: str) -> str:
+    """The text without ` (...)` asides; a call's own parentheses (`sleep()`) stay."""
+    out, depth = [], 0
+    for index, char in enumerate(text):
+        if char == "(" and (depth or (index and text[index - 1] == " ")):
+            if not depth:
+                out.pop()  # the space before the aside
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(char)
+    return "".join(out)
+
+
 def _descriptor(rule: type) -> dict[str, object]:
     from durable_lint.docs import help_url, section, summary
 
     return {
         "id": rule.code,
         "name": "".join(part.capitalize() for part in rule.name.split("-")),
-        "shortDescription": {"text": summary(rule)},
+        "shortDescription": {"text": short_description(rule)},
         "fullDescription": {"text": " ".join(section(rule, "Why is this bad?").split())},
         "helpUri": help_url(rule),
         "help": {"text": rule.documentation(), "markdown": rule.documentation()},
