@@ -79,16 +79,19 @@ def _findings(count: int) -> str:
 
 
 def summary(results: Results, fixed: int = 0, fixing: bool = False) -> str:
-    """The closing lines of a text report: `Found 3 findings (2 fixable).` or `All checks passed!`."""
+    """The closing lines of a text report: `Found 3 findings (2 fixable).` or `All checks passed!`.
+
+    With `fixing`, the count of what was fixed and what remains. A last line says how many
+    more fixes --unsafe-fixes would apply.
+    """
     remaining = len(results.findings)
-    if fixing:
-        if not fixed and not remaining:
-            return "All checks passed!\n"
-        return f"Found {_findings(fixed + remaining)} ({fixed} fixed, {remaining} remaining).\n"
-    if not remaining:
+    if not remaining and not fixed:
         return "All checks passed!\n"
-    fixable = sum(results.fixable(f) for f in results.findings)
-    line = f"Found {_findings(remaining)}" + (f" ({fixable} fixable)." if fixable else ".")
+    if fixing:
+        line = f"Found {_findings(fixed + remaining)} ({fixed} fixed, {remaining} remaining)."
+    else:
+        fixable = sum(results.fixable(f) for f in results.findings)
+        line = f"Found {_findings(remaining)}" + (f" ({fixable} fixable)." if fixable else ".")
     hidden = sum(results.hidden_fix(f) for f in results.findings)
     if hidden:
         line += f"\n{hidden} more fix{'' if hidden == 1 else 'es'} available with --unsafe-fixes."

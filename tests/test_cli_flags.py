@@ -55,7 +55,9 @@ def test_unsafe_fixes_are_shown_but_applied_only_on_request(project: Path, capsy
     assert code == 1 and "[*]" not in out
     assert out.endswith("Found 1 finding.\n1 more fix available with --unsafe-fixes.\n")
     assert "DUR301 [*] ids iterates" in run(capsys, "check", "--unsafe-fixes", "h.py")[1]
-    assert run(capsys, "fix", "h.py")[0] == 1 and path.read_text() == UNKNOWN_SET
+    code, out, _ = run(capsys, "fix", "h.py")
+    assert code == 1 and path.read_text() == UNKNOWN_SET
+    assert out.endswith("Found 1 finding (0 fixed, 1 remaining).\n1 more fix available with --unsafe-fixes.\n")
     code, out, _ = run(capsys, "check", "--fix", "--unsafe-fixes", "h.py")
     assert code == 0 and "for item in sorted(ids):" in path.read_text()
     [finding] = json.loads(run(capsys, "check", "--format", "json", str(write(project / "g.py", UNKNOWN_SET)))[1])
