@@ -248,7 +248,8 @@ def _fix(args: argparse.Namespace, linter: Linter, files: list[tuple[Path, str]]
 def _fixes_applied(fixed: dict[str, tuple[str, ...]]) -> str:
     """ruff's --show-fixes listing: per file, how many fixes of each code."""
     names = {code: rule.name for code, rule in all_rules().items()}
-    lines = [f"Fixed {sum(map(len, fixed.values()))} findings:"]
+    total = sum(map(len, fixed.values()))
+    lines = [f"Fixed {total} finding{'' if total == 1 else 's'}:"]
     for path, codes in fixed.items():
         lines.append(f"- {path}:")
         lines += [f"    {count} x {code} ({names.get(code, '')})" for code, count in sorted(Counter(codes).items())]

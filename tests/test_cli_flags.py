@@ -39,7 +39,7 @@ def test_exit_non_zero_on_fix_and_show_fixes(project: Path, capsys) -> None:
     write(project / "bad.py", BAD)
     code, out, _ = run(capsys, "check", "--fix", "--exit-non-zero-on-fix", "--show-fixes", "bad.py")
     assert code == 1
-    assert out.endswith("Fixed 1 findings:\n- bad.py:\n    1 x DUR101 (clock-read)\n")
+    assert out.endswith("Fixed 1 finding:\n- bad.py:\n    1 x DUR101 (clock-read)\n")
 
 
 def test_check_diff_prints_and_writes_nothing(project: Path, capsys) -> None:
