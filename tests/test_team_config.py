@@ -19,7 +19,7 @@ def setup(tmp_path: Path, config: str, handler: str) -> Path:
 
 def findings(capsys, tmp_path: Path, monkeypatch) -> list[tuple[int, str]]:
     monkeypatch.chdir(tmp_path)
-    main(["check", "handler.py"])
+    main(["check", "--quiet", "handler.py"])
     out = capsys.readouterr().out
     return [(int(line.split(":")[1]), line.split(": ")[1].split()[0]) for line in out.splitlines()]
 
