@@ -122,8 +122,11 @@ def _fix(args: argparse.Namespace) -> int:
     for file, shown in iter_python_files(args.paths, settings):
         try:
             result = fix_file(linter, file, shown)
+            if result.applied and not args.diff:
+                write(file, result)
         except FixError as error:
             print(f"durable-lint: error: {error}", file=sys.stderr)
+            remaining += error.remaining
             failed += 1
             continue
         remaining += result.remaining
@@ -131,8 +134,6 @@ def _fix(args: argparse.Namespace) -> int:
             applied, files = applied + result.applied, files + 1
             if args.diff:
                 sys.stdout.write(result.diff())
-            else:
-                write(file, result)
     verb = "Would fix" if args.diff else "Fixed"
     print(f"{verb} {applied} finding(s) in {files} file(s); {len(remaining)} remaining.", file=sys.stderr)
     if not args.diff:
