@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--strict-effects", action="store_true", help="flag any repeated effect, even in an idempotent step")
     parser.add_argument("--allow-network", action="store_true", help="let the code under test open network connections")
+    parser.add_argument("--allow-failing-reference", action="store_true",
+                        help="fuzz even though the straight-through run fails (the failure is what the handler means to do)")
     parser.add_argument("--invocation-timeout", type=float, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
     parser.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
     parser.add_argument("--environments", action="store_true",
@@ -90,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
                 replay=args.replay, database=None if args.no_database else (args.database or "default"),
                 progress=sys.stderr.isatty(), environments=args.environments, jobs=args.jobs,
+                allow_failing_reference=args.allow_failing_reference,
             ))
     except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied) as error:
         print(f"durable-fuzz: error: {error}", file=sys.stderr)

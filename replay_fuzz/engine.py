@@ -24,7 +24,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import core as hypothesis_core
@@ -32,6 +32,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import checks
+from replay_fuzz.reference import failure as reference_failure
+from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Problem, Report
@@ -44,7 +46,7 @@ _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
 
 
 class StraightRunFailed(Exception):
-    """The straight-through run itself did not finish: there is nothing to compare with."""
+    """The straight-through run did not succeed (and the user did not say that is expected): nothing to compare with."""
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Campaign:
     effects: tuple[str, ...] = ()
     allow_network: bool = False
     progress: Progress | None = None  # told (examples, executions, kinds found) every ten schedules
+    allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
     @contextlib.contextmanager
@@ -77,24 +80,39 @@ class Campaign:
         record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
+        self.report.refused += record.refused
         return record
 
     def reference(self, callbacks: tuple[tuple[str, str], ...] = (), pins: tuple[tuple[str, int], ...] = ()) -> ExecutionRecord:
         """The straight-through run for these callback answers and pinned steps (computed once)."""
         straight = Schedule(callbacks=callbacks, pins=pins)
         if straight not in self._references:
-            record = self.run(straight)
-            if record.outcome is None:
-                raise StraightRunFailed(f"the straight-through run of {self.target} did not finish: {record.unfinished}")
-            self._references[straight] = record
+            self._references[straight] = self.run(straight)
         return self._references[straight]
+
+    def check_reference(self) -> ExecutionRecord:
+        """Run the straight-through run in a child process (where a hang can be killed), put it in
+        the report, and stop with one line if it did not succeed (unless that is expected)."""
+        before = len(self.report.refused)
+        record = in_child(self, lambda own: own.reference())
+        self._references[Schedule()] = record
+        self.report.references.append(reference_summary(record))
+        why = reference_failure(record, self.event, self.report.refused[before:])
+        if why is not None and (record.outcome is None or not self.allow_failing_reference):
+            raise StraightRunFailed(why)
+        return record
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
         run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
-        return checks.check(self.reference(schedule.callbacks, pins), run, self.strict_effects)
+        expected = self.reference(schedule.callbacks, pins)
+        if expected.outcome is None:  # this schedule's own reference hung: a problem of this schedule, with its token
+            return [checks.Difference("outcome-mismatch", "the straight-through run with this schedule's callback answers "
+                                      f"and step draws did not finish: {expected.unfinished}",
+                                      reference="(no outcome)", observed=run.outcome.words() if run.outcome else "(no outcome)")]
+        return checks.check(expected, run, self.strict_effects)
 
     def fault_space(self) -> FaultSpace:
         reference = self.reference()
@@ -123,10 +141,10 @@ Found = dict[str, tuple[Schedule, checks.Difference]]
 
 
 @dataclass
-class ShardResult:
-    """What one shard found, and its counts."""
+class ShardResult(Generic[T]):
+    """What one shard returned (what it found), and its counts."""
 
-    found: Found
+    value: T
     report: Report
 
 
@@ -137,11 +155,13 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
     After the reference run, the single-fault pass and the search are each cut into
     SHARDS parts, run in forked children `jobs` at a time (see replay_fuzz.shards).
     """
+    stop_worker()  # the children fork from a process with one thread
     with campaign.guarded():
+        campaign.check_reference()
         space = campaign.fault_space()
-        if replay is not None:
-            campaign.report.examples += 1
-            return [_problem(campaign, space, replay, finding) for finding in campaign.findings(replay)]
+    if replay is not None:
+        campaign.report.examples += 1
+        return [_problem(campaign, space, replay, finding) for finding in in_child(campaign, lambda own: own.findings(replay))]
     campaign.report.fault_points += len(space.faults)
     work: list[Callable[[Campaign], Found]] = [
         functools.partial(_single_faults, part) for part in _parts(space.faults, SHARDS) if part]
@@ -151,25 +171,32 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
     work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
              for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
     ticker = _Ticker(campaign.report, progress)
-    stop_worker()
     results = run_shards([_shard(campaign, part) for part in work], jobs, ticker)
     for result in results:
         campaign.report.add(result.report)
-    found = simplest_per_kind([result.found for result in results])
+    found = simplest_per_kind([result.value for result in results])
     return [_problem(campaign, space, schedule, finding) for kind in checks.KINDS
             if kind in found for schedule, finding in [found[kind]]]
 
 
-def _shard(campaign: Campaign, work: Callable[[Campaign], Found]) -> Shard[ShardResult]:
+def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResult[T]]:
     """`work` on a copy of the campaign that counts in a report of its own."""
 
-    def run(progress: Progress) -> ShardResult:
+    def run(progress: Progress) -> ShardResult[T]:
         own = dataclasses.replace(campaign, report=Report(campaign.target), progress=progress)
         with own.guarded():
-            found = work(own)
-        return ShardResult(found, own.report)
+            value = work(own)
+        return ShardResult(value, own.report)
 
     return run
+
+
+def in_child(campaign: Campaign, work: Callable[[Campaign], T]) -> T:
+    """`work` in one forked child, so that code which never returns is killed with it; its counts
+    go into the campaign's report."""
+    [result] = run_shards([_shard(campaign, work)], 1, lambda index, payload: None)
+    campaign.report.add(result.report)
+    return result.value
 
 
 def simplest_per_kind(founds: Sequence[Found]) -> Found:

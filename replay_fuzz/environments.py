@@ -70,11 +70,11 @@ class EnvironmentPool:
     hands to a zygote with every fork request.
     """
 
-    def __init__(self, target: str, effects: list[str]) -> None:
+    def __init__(self, target: str, effects: list[str], allow_network: bool = False) -> None:
         self._authkey = secrets.token_bytes(16)
         self._folder = tempfile.mkdtemp(prefix="durable-fuzz-")
         self._setup = {"target": target, "effects": effects, "sys_path": [p or os.getcwd() for p in sys.path],
-                       "authkey": self._authkey.hex()}
+                       "authkey": self._authkey.hex(), "allow_network": allow_network}
         self._owner = os.getpid()
         self._zygotes: dict[int, subprocess.Popen[str]] = {}
         self._listen()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from replay_fuzz.reference import text as reference_text
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -46,6 +48,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # network connections refused, as host:port
+    references: list[dict[str, object]] = field(default_factory=list)  # the straight-through run per event
 
     def add(self, part: Report) -> None:
         """Count in what a part of the run (a shard) did."""
@@ -68,6 +71,7 @@ class Report:
             f"fault points: {self.fault_points} single crash/suspend points, {self.fault_points_exercised} exercised"
             + (" (all covered)" if self.fault_points and self.fault_points == self.fault_points_exercised else ""),
         ]
+        lines += [reference_text(summary) for summary in self.references]
         lines += [f"note: {note}" for note in self.notes]
         for problem in self.problems:
             lines += ["", problem.text()]
@@ -78,6 +82,8 @@ class Report:
             "target": self.target, "examples": self.examples, "executions": self.executions,
             "invocations": self.invocations, "elapsed_s": round(self.elapsed_s, 3),
             "fault_points": self.fault_points, "fault_points_exercised": self.fault_points_exercised,
+            "reference": self.references[0] if self.references else None,
+            **({"references": self.references} if len(self.references) > 1 else {}),
             "notes": self.notes, "problems": [p.as_dict() for p in self.problems],
         }
 

@@ -63,10 +63,12 @@ def _warm_up() -> None:
 def main() -> None:
     setup = json.loads(sys.argv[1])
     sys.path[:0] = [p for p in setup["sys_path"] if p not in sys.path]
-    from replay_fuzz import hooks
+    from replay_fuzz import guard, hooks
     from replay_fuzz.effects import install_effects
     from replay_fuzz.target import load_target
 
+    if not setup.get("allow_network"):  # before the import: the module's own code is user code too
+        guard.refuse_network_from_now()
     hooks.install()
     [(_, handler)] = load_target(setup["target"])
     install_effects(setup["effects"])
