@@ -37,6 +37,7 @@ def summary(record: ExecutionRecord) -> dict[str, Any]:
         "error": excerpt(outcome.error if outcome is not None else record.unfinished) if status != "SUCCEEDED" else None,
         "invocations": len(record.invocations),
         "operations": dict(sorted(kinds.items())),
+        "output": record.output[-EXCERPT * 4:],
     }
 
 

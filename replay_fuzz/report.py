@@ -19,19 +19,22 @@ class Problem:
     reference: str = ""
     observed: str = ""
     token: str = ""
+    output: str = ""  # what the code under test printed in this schedule's execution
 
-    def text(self) -> str:
+    def text(self, show_output: bool = False) -> str:
         lines = [f"[{self.kind}] {self.message}", "  schedule:"]
         lines += [f"    {number}. {step}" for number, step in enumerate(self.schedule, start=1)]
         if self.reference or self.observed:
             lines += ["  first difference:", f"    straight-through run: {self.reference}", f"    this schedule:        {self.observed}"]
+        if self.output.strip():
+            lines += ["  output of the code under test:"] + [f"    | {line}" for line in self.output.rstrip().splitlines()]
         lines.append(f"  reproduce: {self.reproduce}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "schedule": list(self.schedule),
                 "reproduce": self.reproduce, "reference": self.reference, "observed": self.observed,
-                "replay": self.token}
+                "replay": self.token, "output": self.output}
 
 
 @dataclass
@@ -63,7 +66,7 @@ class Report:
         if self.problems:
             raise AssertionError(self.text())
 
-    def text(self) -> str:
+    def text(self, show_output: bool = False) -> str:
         found = f"{len(self.problems)} problem(s)" if self.problems else "no problems"
         lines = [
             f"durable-fuzz {self.target}: {found} in {self.examples} schedules "
@@ -72,6 +75,8 @@ class Report:
             + (" (all covered)" if self.fault_points and self.fault_points == self.fault_points_exercised else ""),
         ]
         lines += [reference_text(summary) for summary in self.references]
+        if show_output:
+            lines += [f"  | {line}" for summary in self.references for line in str(summary["output"]).rstrip().splitlines()]
         lines += [f"note: {note}" for note in self.notes]
         for problem in self.problems:
             lines += ["", problem.text()]
@@ -89,3 +94,21 @@ class Report:
 
     def json(self) -> str:
         return json.dumps(self.as_dict(), indent=2) + "\n"
+
+
+def combined(target: str, reports: list[Report]) -> dict[str, object]:
+    """One JSON document for a TARGET, the same shape whatever the number of handlers it holds:
+    totals, the first handler's reference, every problem, and each handler's own report."""
+    handlers = [report.as_dict() for report in reports]
+    total = Report(target)
+    for report in reports:
+        total.add(report)
+        total.fault_points += report.fault_points
+        total.elapsed_s += report.elapsed_s
+        total.problems += report.problems
+        total.references += report.references
+        total.notes += [f"{report.target}: {note}" if len(reports) > 1 else note for note in report.notes]
+    document = total.as_dict()
+    document.pop("references", None)
+    document["handlers"] = handlers
+    return document

@@ -124,6 +124,7 @@ class ExecutionRecord:
     unfinished: str | None = None  # why the execution did not reach an outcome
     failed_operations: list[tuple[str, str | None, str]] = field(default_factory=list)  # (type, name, error) that ended FAILED
     refused: list[str] = field(default_factory=list)  # network traffic refused in execution environments
+    output: str = ""  # what the code under test printed (where it is captured: see replay_fuzz.capture)
     injected_failure_decided: bool = False  # an injected step failure exhausted its retries: not comparable
 
 
