@@ -40,7 +40,7 @@ from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
-from replay_fuzz.shards import Progress, Shard, run_shards
+from replay_fuzz.shards import Progress, Shard, ShardDied, run_shards
 
 T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
@@ -110,7 +110,11 @@ class Campaign:
         """Run the straight-through run in a child process (where a hang can be killed), put it in
         the report, and stop with one line if it did not succeed (unless that is expected)."""
         before = len(self.report.refused)
-        record = in_child(self, lambda own: own.reference())
+        try:
+            record = in_child(self, lambda own: own.reference())
+        except ShardDied as died:
+            raise StraightRunFailed(f"the straight-through run on the event {json.dumps(self.event, default=str)[:60]} "
+                                    f"ended its process: it {died.how} (os._exit or a signal in the code under test)") from None
         self._references[Schedule()] = record
         self.report.references.append(reference_summary(record))
         why = reference_failure(record, self.event, self.report.refused[before:])

@@ -62,9 +62,12 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str]) -> str | No
         return (f"{what}: network refused by the fuzzer ({raised(error).split('(')[0]} to {refused[0]}): "
                 "pass --allow-network, or run AWS in memory")
     if outcome is None:
-        crash = next((i.crash for i in reversed(record.invocations) if i.crash), None)
-        why = f"{record.unfinished}" + (f"; the last invocation crashed: {excerpt(crash, 100)}" if crash else "")
-        return (f"the straight-through run on the event {shown_event} did not finish: {why}: fix the handler, "
+        crashes = {i.crash for i in record.invocations if i.crash}
+        if len(crashes) == 1 and len(record.invocations) > 1:  # the same crash every time: Lambda would retry forever
+            [crash] = crashes
+            return (f"the straight-through run on the event {shown_event} did not finish: every invocation crashed: "
+                    f"{excerpt(raised(crash) if ': ' in crash else crash, 100)}: fix the handler")
+        return (f"the straight-through run on the event {shown_event} did not finish: {record.unfinished}: fix the handler, "
                 "or raise --invocation-timeout / --max-invocations if it is only slow")
     advice = "pass --event or --event-file with an event it accepts, or --allow-failing-reference if this failure is expected"
     if failed:

@@ -383,7 +383,7 @@ class _Remote:
             result = self.environment.invoke(request, timeout)
         except (EOFError, OSError):  # the process ended: as in Lambda, the invocation failed and is retried
             self.environment = None
-            invocation.crash = ("the execution environment's process ended during the invocation "
+            invocation.crash = ("its execution environment's process ended "
                                 "(os._exit in the code under test, a signal, or an interpreter crash)")
             return None
         if result is None:
