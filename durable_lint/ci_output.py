@@ -79,7 +79,7 @@ def _github(f: Finding) -> str:
     end = f",endLine={f.end_line}" if f.end_line else ""
     if f.end_line == f.line:  # GitHub reads endColumn only on one-line annotations
         end += f",endColumn={f.end_column}"
-    return (f"::{level} file={_escape_property(f.path)},line={f.line},col={f.column}{end},title={f.code}::"
+    return (f"::{level} file={_escape_property(f.path)},line={f.line},col={f.column},title={f.code}{end}::"
             f"{_escape_data(f'{f.code} {f.message}')}\n")
 
 

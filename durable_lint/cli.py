@@ -12,16 +12,15 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from durable_lint import __version__
-from durable_lint.config import Settings, UsageError, load_settings, validate_selectors
+from durable_lint.config import Configurations, Overrides, UsageError, validate_selectors
 from durable_lint.discovery import iter_python_files
-from durable_lint.engine import Linter
 from durable_lint.finding import Finding
 from durable_lint.output import ALIASES, FORMATS, STATISTICS_FORMATS, TEXT_FORMATS, Results, format_statistics, summary
 from durable_lint.rule import all_rules
+from durable_lint.run import Linters, lint_files
 
 STDIN = "-"
 
@@ -70,7 +69,9 @@ def _selection_options(parser: argparse.ArgumentParser) -> None:
                         help="also lint files that .gitignore and git's other exclude files ignore")
     parser.add_argument("--stdin-filename", metavar="PATH",
                         help="read the source from stdin and report it as PATH (its configuration applies)")
-    parser.add_argument("--config", type=Path, help="pyproject.toml to read instead of the nearest one")
+    parser.add_argument("--config", type=Path,
+                        help="pyproject.toml whose [tool.durable-lint] configures every file "
+                             "(default: each file's nearest one)")
 
 
 def _check_options(parser: argparse.ArgumentParser, fixing: bool) -> None:
@@ -110,31 +111,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0] not in HANDLERS and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "check")
+    if hasattr(sys.stdout, "reconfigure"):  # file names that are not UTF-8 are printed as their bytes
+        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         args = build_parser().parse_args(args_list)
-        return HANDLERS[args.command](args)
+        code = HANDLERS[args.command](args)
+        sys.stdout.flush()
+        return code
     except UsageError as error:
         print(f"durable-lint: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say
+        _discard_stdout()
+        return 1
+    except OSError as error:  # stdout cannot take the output (a full disk, /dev/full)
+        if error.filename is not None:
+            raise
+        print(f"durable-lint: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        _discard_stdout()
+        return 2
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """The configuration file's settings with the command line's selection and excludes on top."""
-    settings = load_settings(args.config)
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit cannot fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _configurations(args: argparse.Namespace) -> Configurations:
+    """Each file's configuration with the command line's selection and excludes on top."""
     for option in ("select", "extend_select", "ignore", "extend_ignore"):
         value = getattr(args, option)
         if value:
             validate_selectors(value, f"--{option.replace('_', '-')}")
-    return replace(
-        settings,
-        select=tuple(args.select) if args.select else settings.select,
-        extend_select=(*settings.extend_select, *args.extend_select),
-        ignore=(*settings.ignore, *args.ignore, *args.extend_ignore),
-        exclude=tuple(args.exclude) if args.exclude is not None else settings.exclude,
-        extend_exclude=(*settings.extend_exclude, *args.extend_exclude),
+    overrides = Overrides(
+        select=tuple(args.select) if args.select else None,
+        extend_select=tuple(args.extend_select),
+        ignore=(*args.ignore, *args.extend_ignore),
+        exclude=tuple(args.exclude) if args.exclude is not None else None,
+        extend_exclude=tuple(args.extend_exclude),
     )
+    return Configurations(args.config, overrides)
+
+
+def _report_unreadable(unreadable: list[str]) -> None:
+    for message in unreadable:
+        print(f"durable-lint: error: {message}", file=sys.stderr)
 
 
 def _colour(args: argparse.Namespace) -> bool:
@@ -149,24 +175,28 @@ def _check(args: argparse.Namespace) -> int:
     if args.statistics and args.output_format not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints as {', '.join(sorted(STATISTICS_FORMATS))}, "
                          f"not {args.output_format}")
-    settings = _settings(args)
-    linter = Linter(settings)
+    configurations = _configurations(args)
     results = Results([], unsafe_fixes=args.unsafe_fixes, colour=_colour(args))
     if args.paths == [STDIN] or (args.stdin_filename and not args.paths):
         if fixing:
             raise UsageError("fixing stdin is not supported: run `durable-lint fix` on the file")
-        results.findings = _lint_stdin(linter, args.stdin_filename, results.sources)
+        results.findings = _lint_stdin(Linters(configurations), args.stdin_filename, results.sources)
         return _report(args, results, _exit_code(args, results.findings))
     if STDIN in args.paths:
         raise UsageError("- (stdin) cannot be combined with other paths")
-    files = _files(args, settings)
+    unreadable: list[str] = []
+    files = _files(args, configurations, unreadable)
     if fixing:
-        return _fix(args, linter, files, results)
-    results.findings = linter.lint_files(files, jobs=args.jobs)
-    return _report(args, results, _exit_code(args, results.findings))
+        code = _fix(args, Linters(configurations), files, results)
+    else:
+        results.findings = lint_files(files, configurations, jobs=args.jobs)
+        code = _report(args, results, _exit_code(args, results.findings))
+    _report_unreadable(unreadable)
+    return 2 if unreadable else code
 
 
-def _lint_stdin(linter: Linter, filename: str | None, sources: dict[str, str]) -> list[Finding]:
+def _lint_stdin(linters: Linters, filename: str | None, sources: dict[str, str]) -> list[Finding]:
+    """Findings for the source on stdin, configured as the file it is named after (or the working directory)."""
     import importlib.util
 
     data = sys.stdin.buffer.read()
@@ -175,12 +205,13 @@ def _lint_stdin(linter: Linter, filename: str | None, sources: dict[str, str]) -
         sources[shown] = importlib.util.decode_source(data)
     except (UnicodeDecodeError, LookupError, SyntaxError):
         pass  # the linter reports it as DUR000
-    return linter.lint_source(data, shown, file=Path(filename) if filename else None)
+    file = Path(filename) if filename else None
+    return linters.for_file(file or Path.cwd() / STDIN).lint_source(data, shown, file=file)
 
 
-def _files(args: argparse.Namespace, settings: Settings) -> list[tuple[Path, str]]:
+def _files(args: argparse.Namespace, configurations: Configurations, unreadable: list[str]) -> list[tuple[Path, str]]:
     paths = args.paths or ["."]
-    files = list(iter_python_files(paths, settings))
+    files = list(iter_python_files(paths, configurations.for_folder, unreadable))
     if args.respect_gitignore:
         from durable_lint.gitignore import without_ignored
 
@@ -202,7 +233,7 @@ def _report(args: argparse.Namespace, results: Results, code: int, closing: str 
             text += closing if closing is not None else summary(results)
     if args.output_file is not None:
         try:
-            args.output_file.write_text(text, encoding="utf-8")
+            args.output_file.write_text(text, encoding="utf-8", errors="surrogateescape")
         except OSError as error:
             raise UsageError(f"{args.output_file}: cannot write the report: {error.strerror}") from None
     else:
@@ -210,7 +241,7 @@ def _report(args: argparse.Namespace, results: Results, code: int, closing: str 
     return code
 
 
-def _fix(args: argparse.Namespace, linter: Linter, files: list[tuple[Path, str]], results: Results) -> int:
+def _fix(args: argparse.Namespace, linters: Linters, files: list[tuple[Path, str]], results: Results) -> int:
     """Apply the fixes (or print their diff), then report what remains."""
     from durable_lint.fixer import FixError, fix_file, write
 
@@ -218,9 +249,12 @@ def _fix(args: argparse.Namespace, linter: Linter, files: list[tuple[Path, str]]
     failed = False
     for file, shown in files:
         try:
-            result = fix_file(linter, file, shown, unsafe=args.unsafe_fixes)
+            result = fix_file(linters.for_file(file), file, shown, unsafe=args.unsafe_fixes)
+            if result.applied and not args.diff:
+                write(file, result)
         except FixError as error:
             print(f"durable-lint: error: {error}", file=sys.stderr)
+            results.findings += error.remaining
             failed = True
             continue
         results.findings += result.remaining
@@ -228,8 +262,6 @@ def _fix(args: argparse.Namespace, linter: Linter, files: list[tuple[Path, str]]
             fixed[shown] = result.fixed_codes
             if args.diff:
                 sys.stdout.write(result.diff())
-            else:
-                write(file, result)
     applied = sum(len(codes) for codes in fixed.values())
     if args.diff:
         print(f"Would fix {applied} finding{'' if applied == 1 else 's'}.", file=sys.stderr)

@@ -39,7 +39,7 @@ def _git_ignored(folder: str, shown: list[str]) -> set[str]:
     try:
         done = subprocess.run(
             ["git", "-C", folder, "check-ignore", "--stdin", "-z"],
-            input="\0".join(absolute).encode(), capture_output=True, timeout=60,
+            input=os.fsencode("\0".join(absolute)), capture_output=True, timeout=60,
         )
     except (OSError, subprocess.SubprocessError):
         return set()

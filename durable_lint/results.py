@@ -66,7 +66,7 @@ class Results:
         for finding in self.findings:
             key = (finding.code, self.relative_path(finding.path) or finding.path,
                    self.line_text(finding.path, finding.line).strip())
-            digest = hashlib.sha256("\0".join((*key, str(seen[key]))).encode()).hexdigest()
+            digest = hashlib.sha256(os.fsencode("\0".join((*key, str(seen[key]))))).hexdigest()
             seen[key] += 1
             prints[id(finding)] = digest[:32]
         return prints

@@ -9,6 +9,7 @@ exclusively; every result carries a fingerprint that survives line moves.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -111,7 +112,7 @@ def _descriptor(rule: type) -> dict[str, object]:
 
 def _location(results: Results, f: Finding) -> dict[str, object]:
     relative = results.relative_path(f.path)
-    artifact = ({"uri": quote(relative), "uriBaseId": "%SRCROOT%"} if relative is not None
+    artifact = ({"uri": quote(os.fsencode(relative)), "uriBaseId": "%SRCROOT%"} if relative is not None
                 else {"uri": Path(f.path).resolve().as_uri()})
     region: dict[str, int] = {"startLine": f.line, "startColumn": f.column}
     if f.end_line:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from durable_lint.fixes import Fix, span
+from durable_lint.fixes import Fix, in_fstring, span
 from durable_lint.module import DurableModule, Region
 from durable_lint.resolve import source_of
 from durable_lint.rule import PATH_OBJECT, CallRule, Report, Rule
@@ -177,7 +177,8 @@ class UnorderedIteration(Rule):
         sortable = fixable and (known <= {"str"} or known <= {"bytes"} or known <= _UNSALTED)
         # Elements of unknown type may not sort (TypeError) or may sort differently than
         # expected: the fix is offered as unsafe, applied only with --unsafe-fixes.
-        fix = Fix("sorted", *span(expr), safe=None not in elements) if sortable else None
+        writable = sortable and not in_fstring(module, expr)
+        fix = Fix("sorted", *span(expr), safe=None not in elements) if writable else None
         yield self.report(expr, source_of(expr), fix=fix)
 
     @staticmethod
