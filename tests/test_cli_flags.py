@@ -182,3 +182,23 @@ def test_abbreviated_flags_are_errors(project: Path, capsys, flag: str) -> None:
 def test_text_stays_an_alias_of_concise(project: Path, capsys) -> None:
     write(project / "bad.py", BAD)
     assert run(capsys, "check", "--format", "text", "bad.py") == run(capsys, "check", "--output-format", "concise", "bad.py")
+
+
+def test_colour_on_a_terminal_only(project: Path) -> None:
+    import os
+    import pty
+
+    write(project / "bad.py", BAD)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    primary, secondary = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "durable_lint", "check", "bad.py"], cwd=project, env=env,
+                              stdout=secondary, stderr=subprocess.PIPE, timeout=60)
+        on_terminal = os.read(primary, 65536)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    piped = subprocess.run([sys.executable, "-m", "durable_lint", "check", "bad.py"], cwd=project, env=env,
+                           capture_output=True, timeout=60)
+    assert done.returncode == piped.returncode == 1
+    assert b"\033[1;31mDUR101\033[0m" in on_terminal and b"\033[" not in piped.stdout
