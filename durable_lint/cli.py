@@ -59,17 +59,17 @@ def _output_format(value: str) -> str:
 
 def _selection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to lint (default: .); - reads stdin")
-    parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable (replaces the default set)")
-    parser.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable on top")
-    parser.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
-    parser.add_argument("--extend-ignore", type=_codes, default=[], help="codes or prefixes to disable on top (flake8's name)")
-    parser.add_argument("--exclude", type=_globs, help="comma-separated globs of files and folders to skip (replaces the configured exclude)")
-    parser.add_argument("--extend-exclude", type=_globs, default=[], help="globs to skip on top of the configured ones")
+    parser.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (replaces the default set)")
+    parser.add_argument("--extend-select", type=_codes, metavar="CODES", default=[], help="codes or prefixes to enable on top")
+    parser.add_argument("--ignore", type=_codes, metavar="CODES", default=[], help="codes or prefixes to disable")
+    parser.add_argument("--extend-ignore", type=_codes, metavar="CODES", default=[], help="codes or prefixes to disable on top (flake8's name)")
+    parser.add_argument("--exclude", type=_globs, metavar="GLOBS", help="comma-separated globs of files and folders to skip (replaces the configured exclude)")
+    parser.add_argument("--extend-exclude", type=_globs, metavar="GLOBS", default=[], help="globs to skip on top of the configured ones")
     parser.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                         help="also lint files that .gitignore and git's other exclude files ignore")
     parser.add_argument("--stdin-filename", metavar="PATH",
                         help="read the source from stdin and report it as PATH (its configuration applies)")
-    parser.add_argument("--config", type=Path,
+    parser.add_argument("--config", type=Path, metavar="PYPROJECT",
                         help="pyproject.toml whose [tool.durable-lint] configures every file "
                              "(default: each file's nearest one)")
 
