@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from xml.etree import ElementTree
 
 from durable_lint.finding import Finding
 from durable_lint.results import Results
@@ -32,6 +31,8 @@ def format_json_lines(results: Results) -> str:
 
 def format_junit(results: Results) -> str:
     """JUnit XML: a test suite per file, a failing test case per finding (ruff's layout)."""
+    from xml.etree import ElementTree
+
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for finding in results.findings:
         by_path[finding.path].append(finding)

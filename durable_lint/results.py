@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
-import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -61,6 +59,8 @@ class Results:
 
     @cached_property
     def _fingerprints(self) -> dict[int, str]:
+        import hashlib
+
         seen: Counter[tuple[str, str, str]] = Counter()
         prints = {}
         for finding in self.findings:
@@ -83,6 +83,8 @@ def _read_lines(path: str, text: str | None) -> list[str]:
 
 def repository_root() -> Path:
     """git's top-level folder for the working directory, or the working directory outside a repository."""
+    import subprocess
+
     cwd = Path.cwd()
     try:
         done = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10)
