@@ -184,7 +184,7 @@ def _check(args: argparse.Namespace) -> int:
         return _report(args, results, _exit_code(args, results.findings))
     if STDIN in args.paths:
         raise UsageError("- (stdin) cannot be combined with other paths")
-    unreadable: list[str] = []
+    unreadable = results.not_checked
     files = _files(args, configurations, unreadable)
     if fixing:
         code = _fix(args, Linters(configurations), files, results)

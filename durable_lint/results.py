@@ -20,6 +20,7 @@ class Results:
     unsafe_fixes: bool = False  # unsafe fixes count as available (--unsafe-fixes)
     colour: bool = False
     sources: dict[str, str] = field(default_factory=dict)  # text of sources not on disk (stdin), by path shown
+    not_checked: list[str] = field(default_factory=list)  # one line per folder that could not be read
     _lines: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     def fixable(self, finding: Finding) -> bool:

@@ -44,13 +44,14 @@ def format_sarif(results: Results) -> str:
                 },
                 "invocations": [
                     {
-                        # A file the linter could not parse was not checked: the run did not do its job there.
-                        "executionSuccessful": not unchecked,
+                        # A file the linter could not parse, or a folder it could not read, was not
+                        # checked: the run did not do its job there.
+                        "executionSuccessful": not unchecked and not results.not_checked,
                         "toolExecutionNotifications": [
                             {"level": "error", "message": {"text": f"{f.path}: {f.message}"},
                              "locations": [_location(results, f)]}
                             for f in unchecked
-                        ],
+                        ] + [{"level": "error", "message": {"text": message}} for message in results.not_checked],
                     }
                 ],
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": results.root.as_uri() + "/"}},

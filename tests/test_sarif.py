@@ -88,3 +88,25 @@ def test_outside_a_repository_paths_are_relative_to_the_working_directory(tmp_pa
 def test_short_descriptions_are_one_line_titles(code: str) -> None:
     text = short_description(all_rules()[code])
     assert "\n" not in text and 20 < len(text) <= 200 and not text.endswith(".")
+
+
+def test_a_folder_that_could_not_be_read_marks_the_run_unsuccessful(repository: Path, capsys, monkeypatch) -> None:
+    import os
+
+    locked = repository / "services" / "locked"
+    write(locked / "hidden.py", BAD)
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:  # refuse the folder as the kernel refuses a user without rights
+        if os.path.abspath(os.fspath(path)) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert main(["check", "--output-format", "sarif", "../services"]) == 2
+    log = json.loads(capsys.readouterr().out)
+    [invocation] = log["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [note] = invocation["toolExecutionNotifications"]
+    assert "cannot read this folder" in note["message"]["text"]
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["DUR101"]
