@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from durable_lint import __version__
 from durable_lint.config import Configurations, Overrides, UsageError, validate_selectors
@@ -179,7 +180,7 @@ def _check(args: argparse.Namespace) -> int:
     results = Results([], unsafe_fixes=args.unsafe_fixes, colour=_colour(args))
     if args.paths == [STDIN] or (args.stdin_filename and not args.paths):
         if fixing:
-            raise UsageError("fixing stdin is not supported: run `durable-lint fix` on the file")
+            return _fix_stdin(args, Linters(configurations), results)
         results.findings = _lint_stdin(Linters(configurations), args.stdin_filename, results.sources)
         return _report(args, results, _exit_code(args, results.findings))
     if STDIN in args.paths:
@@ -209,6 +210,39 @@ def _lint_stdin(linters: Linters, filename: str | None, sources: dict[str, str])
     return linters.for_file(file or Path.cwd() / STDIN).lint_source(data, shown, file=file)
 
 
+def _fix_stdin(args: argparse.Namespace, linters: Linters, results: Results) -> int:
+    """ruff's `check --fix -`: the fixed source (or, with --diff, its diff) on stdout, the report on stderr.
+
+    When the fixes cannot be verified, the source goes out unchanged, so a pipe never loses code.
+    """
+    from durable_lint.fixer import FixError, fix_source
+
+    data = sys.stdin.buffer.read()
+    shown = args.stdin_filename or STDIN
+    file = Path(args.stdin_filename) if args.stdin_filename else None
+    try:
+        result = fix_source(linters.for_file(file or Path.cwd() / STDIN), data, shown, file, unsafe=args.unsafe_fixes)
+    except FixError as error:
+        print(f"durable-lint: error: {error}", file=sys.stderr)
+        if not args.diff:
+            sys.stdout.buffer.write(data)
+        return 2
+    if args.diff:
+        sys.stdout.write(result.diff())
+        return _would_fix(result.applied)
+    sys.stdout.buffer.write(result.fixed.encode(result.encoding) if result.applied else data)
+    sys.stdout.flush()
+    if result.applied:
+        results.sources[shown] = result.fixed
+    results.findings = sorted(result.remaining)
+    results.colour = False
+    code = _exit_code(args, results.findings)
+    if args.exit_non_zero_on_fix and result.applied:
+        code = 1
+    closing = summary(results, fixed=result.applied, fixing=True)
+    return _report(args, results, code, closing, stream=sys.stderr)
+
+
 def _files(args: argparse.Namespace, configurations: Configurations, unreadable: list[str]) -> list[tuple[Path, str]]:
     paths = args.paths or ["."]
     files = list(iter_python_files(paths, configurations.for_folder, unreadable))
@@ -223,8 +257,12 @@ def _exit_code(args: argparse.Namespace, findings: list[Finding]) -> int:
     return 1 if findings and not args.exit_zero else 0
 
 
-def _report(args: argparse.Namespace, results: Results, code: int, closing: str | None = None) -> int:
-    """Write the findings (or statistics) in the chosen format; people's formats end with a summary."""
+def _report(args: argparse.Namespace, results: Results, code: int, closing: str | None = None,
+            stream: TextIO | None = None) -> int:
+    """Write the findings (or statistics) in the chosen format; people's formats end with a summary.
+
+    The report goes to --output-file, else to `stream` (stdout unless stdout carries fixed source).
+    """
     if args.statistics:
         text = format_statistics(results, args.output_format)
     else:
@@ -237,7 +275,7 @@ def _report(args: argparse.Namespace, results: Results, code: int, closing: str 
         except OSError as error:
             raise UsageError(f"{args.output_file}: cannot write the report: {error.strerror}") from None
     else:
-        sys.stdout.write(text)
+        (stream or sys.stdout).write(text)
     return code
 
 
@@ -264,8 +302,7 @@ def _fix(args: argparse.Namespace, linters: Linters, files: list[tuple[Path, str
                 sys.stdout.write(result.diff())
     applied = sum(len(codes) for codes in fixed.values())
     if args.diff:
-        print(f"Would fix {applied} finding{'' if applied == 1 else 's'}.", file=sys.stderr)
-        return 2 if failed else (1 if applied else 0)
+        return 2 if failed else _would_fix(applied)
     results.findings.sort()
     code = _exit_code(args, results.findings)
     if args.exit_non_zero_on_fix and applied:
@@ -275,6 +312,12 @@ def _fix(args: argparse.Namespace, linters: Linters, files: list[tuple[Path, str
         closing += _fixes_applied(fixed)
     _report(args, results, code, closing)
     return 2 if failed else code
+
+
+def _would_fix(count: int) -> int:
+    """--diff's closing line (on stderr, the diff has stdout) and exit code: 1 when there is something to fix."""
+    print(f"Would fix {count} finding{'' if count == 1 else 's'}.", file=sys.stderr)
+    return 1 if count else 0
 
 
 def _fixes_applied(fixed: dict[str, tuple[str, ...]]) -> str:

@@ -60,6 +60,11 @@ def fix_file(linter: Linter, file: Path, shown: str, unsafe: bool = False) -> Fi
         data = file.read_bytes()
     except OSError:
         return FileFix(shown, "", "", 0, linter.lint_file(file, shown))
+    return fix_source(linter, data, shown, file, unsafe)
+
+
+def fix_source(linter: Linter, data: bytes, shown: str, file: Path | None, unsafe: bool = False) -> FileFix:
+    """`fix_file` for a module's bytes wherever they come from (stdin has no `file`)."""
     findings = linter.lint_source(data, shown, file=file)
     fixes = [f.fix for f in findings if f.fix is not None and (unsafe or f.fix.safe)]
     if not fixes:

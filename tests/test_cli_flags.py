@@ -122,9 +122,21 @@ def test_stdin_with_a_filename(project: Path, capsys, monkeypatch) -> None:
             assert (code, out) == (0, "All checks passed!\n")
         else:
             assert code == 1 and out.startswith(expected)
+
+
+def test_fixing_stdin_writes_the_fixed_source_to_stdout_and_the_report_to_stderr(project: Path, capsys,
+                                                                                 monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(UNKNOWN_SET.encode())))
+    code, out, err = run(capsys, "check", "--fix", "--stdin-filename", "src/h.py")
+    assert code == 1 and out == UNKNOWN_SET  # the only fix is unsafe: the source comes back as it was
+    assert err.startswith("src/h.py:7:17: DUR301 ") and "1 more fix available with --unsafe-fixes." in err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(UNKNOWN_SET.encode())))
+    code, out, err = run(capsys, "fix", "--unsafe-fixes", "-")
+    assert code == 0 and out == UNKNOWN_SET.replace("in ids:", "in sorted(ids):")
+    assert err == "Found 1 finding (1 fixed, 0 remaining).\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BAD.encode())))
-    code, _, err = run(capsys, "check", "--fix", "-")
-    assert code == 2 and "fixing stdin is not supported" in err
+    code, out, err = run(capsys, "check", "--diff", "-")
+    assert code == 1 and out.startswith("--- a/-\n+++ b/-\n") and err == "Would fix 1 finding.\n"
 
 
 def test_extend_ignore_exclude_and_extend_exclude(project: Path, capsys) -> None:
