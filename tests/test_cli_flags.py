@@ -214,3 +214,11 @@ def test_colour_on_a_terminal_only(project: Path) -> None:
                            capture_output=True, timeout=60)
     assert done.returncode == piped.returncode == 1
     assert b"\033[1;31mDUR101\033[0m" in on_terminal and b"\033[" not in piped.stdout
+
+
+def test_fixing_stdin_that_cannot_be_fixed_gives_the_source_back(project: Path, capsys, monkeypatch) -> None:
+    hard = BAD.replace("    return", "    text = (\"a\"\n" + "        \"b\"\n" * 3000 + "    )\n    return")  # LibCST rejects it
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(hard.encode())))
+    code, out, err = run(capsys, "check", "--fix", "-")
+    assert code == 2 and out == hard
+    assert len(err.splitlines()) == 1 and err.startswith("durable-lint: error: -: cannot apply fixes")
