@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -82,9 +83,12 @@ MAX_TIMEOUT = 24 * 3600.0
 
 def _seconds(text: str) -> float:
     """A finite, positive number of seconds (argparse turns the ValueError into a usage error)."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {text!r}")
     return value
 
 
@@ -196,8 +200,8 @@ def entry() -> None:
         code = main()
     except SystemExit as exit_request:  # --help, --version
         code = exit_request.code if isinstance(exit_request.code, int) else (0 if exit_request.code is None else 2)
-    except UsageError as error:
-        print(f"durable-fuzz: error: {error}", file=sys.stderr)
+    except Exception:  # a bug of durable-fuzz itself: its traceback, and still an end
+        traceback.print_exc()
         code = 2
     for stream in (sys.stdout, sys.stderr):
         try:

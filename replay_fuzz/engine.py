@@ -348,7 +348,8 @@ class _Ticker:
         self.report, self.enabled, self.expected = report, enabled, max(expected, 1)
         self.latest: dict[int, tuple[int, int, tuple[str, ...]]] = {}
         self.terminal = sys.stderr.isatty()
-        self.started = self.shown = time.monotonic()
+        self.started = time.monotonic()
+        self.shown = self.started - PROGRESS_EVERY + 1.0  # the first line after a second
 
     def __call__(self, shard: int, counts: tuple[int, int, tuple[str, ...]]) -> None:
         self.latest[shard] = counts
