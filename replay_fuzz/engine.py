@@ -349,7 +349,7 @@ class _Ticker:
         self.latest: dict[int, tuple[int, int, tuple[str, ...]]] = {}
         self.terminal = sys.stderr.isatty()
         self.started = time.monotonic()
-        self.shown = self.started - PROGRESS_EVERY + 1.0  # the first line after a second
+        self.shown = self.started - PROGRESS_EVERY + 2.0  # the first line after two seconds
 
     def __call__(self, shard: int, counts: tuple[int, int, tuple[str, ...]]) -> None:
         self.latest[shard] = counts
