@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TARGET = "tests/fuzz_targets/hostile.py"
 CASES = {  # handler: expected exit code
-    "spins": 2, "blocks": 2, "huge_result": 2, "exits_in_a_step": 2, "sys_exit_in_a_step": 2,
+    "spins": 2, "blocks": 2, "holds_the_lock": 2, "huge_result": 2, "exits_in_a_step": 2, "sys_exit_in_a_step": 2,
     "interrupts_orchestration": 2, "raises_base_exception": 2,
     "leaves_a_thread": 0, "leaves_a_process": 0, "chatty": 0,
 }

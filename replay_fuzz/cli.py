@@ -37,7 +37,7 @@ from replay_fuzz.environments import EnvironmentStartFailed
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Report, combined
 from replay_fuzz.schedule import Schedule
-from replay_fuzz.shards import ShardDied
+from replay_fuzz.shards import ShardDied, ShardSilent
 from replay_fuzz.target import TargetError, example_event, load_target, probe_import
 
 
@@ -149,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=True, environments=args.environments, jobs=args.jobs,
                 allow_failing_reference=args.allow_failing_reference,
             ))
-    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied) as error:
+    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied,
+            ShardSilent) as error:
         return _fail(str(error), args)
     except ValueError as error:  # a malformed replay token
         return _fail(f"--replay: {error}", args)

@@ -34,7 +34,7 @@ from aws_durable_execution_sdk_python.execution import DurableExecutionInvocatio
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationStatus, OperationType, OperationUpdate
 
-from replay_fuzz import effects, entropy, guard, hooks
+from replay_fuzz import effects, entropy, guard, hooks, shards
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint, null_invoke_result
 from replay_fuzz.clock import virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
@@ -228,6 +228,7 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
             invocation = Invocation()
             record.invocations.append(invocation)
             output = invoker.invoke(number, invocation, options.invocation_timeout)
+            shards.alive()
             if output is _HUNG:
                 record.unfinished = f"invocation {number} did not finish within {options.invocation_timeout:g} s"
                 break
