@@ -24,7 +24,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             Schedule.from_token(args.replay)
         probe_import(args.target, allow_network=args.allow_network, timeout=max(30.0, args.invocation_timeout))
         refused: list[str] = []
-        with refuse_network(refused) if not args.allow_network else contextlib.nullcontext():
+        with (refuse_network(refused) if not args.allow_network else contextlib.nullcontext()), _stdout_to_stderr():
             handlers = load_target(args.target)
         for name, handler in handlers:
             reports.append(fuzz(
@@ -186,6 +186,20 @@ def _print(reports: list[Report], args: argparse.Namespace) -> None:
     else:
         sys.stdout.write("\n".join(report.text(show_output=args.show_output) for report in reports))
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """What the target prints as it is imported goes to stderr: stdout carries only the report."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _main_thread() -> bool:

@@ -248,6 +248,9 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
             backend.advance()
         else:
             record.unfinished = f"the execution did not finish within {options.max_invocations} invocations"
+            last = {invocation.crash for invocation in record.invocations[-3:]}
+            if len(last) == 1 and None not in last:  # the same crash again and again: say which
+                record.unfinished += f" (each of the last crashed: {last.pop()})"
     record.invalid_checkpoints = list(backend.invalid)
     record.checkpoint_boundaries = list(backend.boundaries)
     record.operation_types = {op_id: (op.operation_type.value, op.name, op.sub_type) for op_id, op in backend.operations.items()}

@@ -77,6 +77,18 @@ def test_what_user_code_prints_stays_out_of_the_json() -> None:
     assert "hello" not in result.stderr
 
 
+def test_what_the_target_prints_at_import_stays_out_of_the_json(tmp_path: Path) -> None:
+    (tmp_path / "loud.py").write_text(
+        "print('hello at import')\n"
+        "from aws_durable_execution_sdk_python import durable_execution\n"
+        "@durable_execution\n"
+        "def handler(event, context):\n"
+        "    return context.step(lambda _: 1, name='one')\n")
+    result = durable_fuzz(str(tmp_path / "loud.py"), *QUICK, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["reference"]["status"] == "SUCCEEDED"
+
+
 def test_an_environment_that_dies_is_a_crash_not_a_traceback() -> None:
     result = durable_fuzz(f"{HOSTILE}:exits_in_a_step", *QUICK, "--environments", "--max-invocations", "3", timeout=120)
     assert result.returncode == 2
