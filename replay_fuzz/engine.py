@@ -38,7 +38,8 @@ from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Problem, Report
-from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
+from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
+from replay_fuzz.worker import stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
 from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards
 
