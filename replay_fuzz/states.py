@@ -1,0 +1,208 @@
+"""In-flight execution states: what the service stores for an execution that has not ended.
+
+A state is the list of operations `GetDurableExecutionState` returns (pages merged),
+in that API's JSON shape: `{"Operations": [{"Id", "Type", "Status", ...}]}`, with
+timestamps as ISO 8601 text (as the AWS CLI prints them) or Unix seconds (the wire
+format). States the fuzzer collects from old code are saved in the same shape, with
+a `DurableFuzz` key adding what only the fuzzer knows: the callables of unnamed
+operations, how the old code ends from the state, and the token that collects the
+state again. Both kinds resume the same way (`backend()`): the service's view of the
+execution, whose next invocation finds due waits ended, retries ready, and pending
+callbacks and invokes answered.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aws_durable_execution_sdk_python.lambda_service import Operation, OperationStatus, OperationType
+
+from replay_fuzz.backend import Backend
+from replay_fuzz.runner import FUNCTION_ARN, START, OperationRecord, Outcome
+
+FORMAT = 1
+
+
+class StateError(Exception):
+    """A file that is not an execution state."""
+
+
+@dataclass
+class State:
+    """One in-flight execution: its stored operations and what is known about how it got there."""
+
+    arn: str
+    operations: list[Operation]
+    callables: dict[str, str] = field(default_factory=dict)  # unnamed operation id -> its callable's name
+    old_outcome: Outcome | None = None  # how the old code ends from this state, when the old code ran here
+    token: str | None = None  # collects this state again (compat --state)
+    source: str = ""  # the file it came from
+
+    @property
+    def execution(self) -> Operation:
+        return next(op for op in self.operations if op.operation_type is OperationType.EXECUTION)
+
+    @property
+    def event(self) -> Any:
+        details = self.execution.execution_details
+        return json.loads(details.input_payload) if details and details.input_payload else {}
+
+    def backend(self) -> Backend:
+        """The service holding this state, at the moment the execution is invoked again."""
+        stamps = [stamp for op in self.operations for stamp in _timestamps(op) if stamp is not None]
+        backend = Backend.resuming(self.arn, self.operations, max(stamps, default=START))
+        backend.advance()
+        return backend
+
+    def recorded(self) -> list[OperationRecord]:
+        """The stored operations as the code emitted them, in the order they started."""
+        return [OperationRecord(op.parent_id, op.operation_id, op.operation_type.value, op.sub_type, op.name,
+                                self.callables.get(op.operation_id))
+                for op in self.operations if op.operation_type is not OperationType.EXECUTION]
+
+    def point(self) -> str:
+        """Where the execution is, in words: "waiting at wait 'settle'"."""
+        return in_flight_point(self.operations)
+
+    def key(self) -> str:
+        """Equal for states that hold the same operations (two schedules often leave the same one)."""
+        return json.dumps([_operation_json(op) for op in self.operations], sort_keys=True)
+
+    def to_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {"format": FORMAT, "point": self.point(), "callables": self.callables}
+        if self.old_outcome is not None:
+            outcome = self.old_outcome
+            extra["old_outcome"] = {"status": outcome.status, "result": outcome.result, "error": outcome.error}
+        if self.token:
+            extra["state"] = self.token
+        return {"DurableExecutionArn": self.arn, "Operations": [_operation_json(op) for op in self.operations],
+                "DurableFuzz": extra}
+
+
+def in_flight_point(operations: list[Operation]) -> str:
+    """What keeps the execution from ending, named by operation: waits, callbacks, invokes,
+    retries and interrupted steps; else the last operation it stored (it was cut off there)."""
+    names = {op.operation_id: op for op in operations}
+    waiting: Counter[str] = Counter()
+    for op in operations:
+        kind, status = op.operation_type, op.status
+        if status is OperationStatus.STARTED and kind is OperationType.WAIT:
+            waiting[f"waiting at {_label(op, names)}"] += 1
+        elif status is OperationStatus.STARTED and kind is OperationType.CALLBACK:
+            waiting[f"waiting for {_label(op, names)}"] += 1
+        elif status is OperationStatus.STARTED and kind is OperationType.CHAINED_INVOKE:
+            waiting[f"waiting for {_label(op, names)}"] += 1
+        elif status in (OperationStatus.PENDING, OperationStatus.READY) and kind is OperationType.STEP:
+            waiting[f"waiting to retry {_label(op, names)}"] += 1
+        elif status is OperationStatus.STARTED and kind is OperationType.STEP:
+            waiting[f"interrupted in {_label(op, names)}"] += 1
+    if waiting:
+        return "executions " + " and ".join(words if count == 1 else f"{words} ({count} at once)"
+                                            for words, count in waiting.items())
+    stored = [op for op in operations if op.operation_type is not OperationType.EXECUTION]
+    if not stored:
+        return "executions cut off before they stored any operation"
+    last = stored[-1]
+    return f"executions cut off after {_label(last, names)} was stored ({last.status.value})"
+
+
+def _label(op: Operation, operations: dict[str, Operation]) -> str:
+    kind = op.operation_type.value.lower().replace("chained_invoke", "invoke")
+    own = f"{kind} {op.name!r}" if op.name else f"an unnamed {kind}"
+    parent = operations.get(op.parent_id or "")
+    while parent is not None and not parent.name:  # map items and branches are unnamed contexts
+        parent = operations.get(parent.parent_id or "")
+    if parent is not None and parent.operation_type is not OperationType.EXECUTION:
+        return f"{own} in {(parent.sub_type or 'context').lower().replace('runinchildcontext', 'child context')} {parent.name!r}"
+    return own
+
+
+def _timestamps(op: Operation) -> list[datetime.datetime | None]:
+    return [op.start_timestamp, op.end_timestamp]
+
+
+# -- files -------------------------------------------------------------------------------------
+
+def save(state: State, path: Path) -> None:
+    path.write_text(json.dumps(state.to_json(), indent=1, default=str) + "\n")
+
+
+def load(path: Path) -> State:
+    """A state file: the API's JSON (one response, or a list of pages) or one the fuzzer saved."""
+    try:
+        data = json.loads(path.read_text())
+    except OSError as error:
+        raise StateError(f"{path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise StateError(f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
+    try:
+        state = from_json(data)
+    except StateError as error:
+        raise StateError(f"{path}: {error}") from None
+    state.source = str(path)
+    return state
+
+
+def from_json(data: Any) -> State:
+    pages = data if isinstance(data, list) else [data]
+    if not pages or not all(isinstance(page, dict) and isinstance(page.get("Operations"), list) for page in pages):
+        raise StateError("not a GetDurableExecutionState response: expected an object with an \"Operations\" list")
+    operations = []
+    for page in pages:
+        for number, raw in enumerate(page["Operations"], start=1):
+            try:
+                operations.append(Operation.from_dict(_parsed_timestamps(raw)))
+            except (KeyError, ValueError, TypeError, AttributeError) as error:
+                raise StateError(f"operation {number} is not an Operation ({type(error).__name__}: {error})") from None
+    executions = [op for op in operations if op.operation_type is OperationType.EXECUTION]
+    if len(executions) != 1:
+        raise StateError(f"expected one EXECUTION operation (it holds the event), found {len(executions)}")
+    execution_id = executions[0].operation_id
+    arn = pages[0].get("DurableExecutionArn") or ""
+    if arn.split("/")[-1] != execution_id:  # the SDK derives the EXECUTION id from the ARN (state.py:529-546)
+        arn = f"{FUNCTION_ARN}/durable-execution/replayed/{execution_id}"
+    extra = pages[0].get("DurableFuzz") or {}
+    outcome = extra.get("old_outcome")
+    return State(arn, operations, dict(extra.get("callables") or {}),
+                 Outcome(outcome["status"], outcome.get("result"), outcome.get("error")) if outcome else None,
+                 extra.get("state"))
+
+
+_TIMESTAMPS = (("StartTimestamp",), ("EndTimestamp",), ("StepDetails", "NextAttemptTimestamp"),
+               ("WaitDetails", "ScheduledEndTimestamp"))
+
+
+def _operation_json(op: Operation) -> dict[str, Any]:
+    data = json.loads(json.dumps(op.to_dict(), default=_iso))
+    return data
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _parsed_timestamps(raw: dict[str, Any]) -> dict[str, Any]:
+    data = json.loads(json.dumps(raw, default=_iso))  # a copy, also of boto3's datetimes
+    for path in _TIMESTAMPS:
+        holder = data
+        for key in path[:-1]:
+            holder = holder.get(key) or {}
+        if path[-1] in holder and holder[path[-1]] is not None:
+            holder[path[-1]] = _timestamp(holder[path[-1]])
+    return data
+
+
+def _timestamp(value: Any) -> datetime.datetime:
+    """ISO 8601 text, or Unix time in seconds (the wire format) or milliseconds (the SDK's JSON)."""
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
