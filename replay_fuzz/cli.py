@@ -74,6 +74,11 @@ def _events(args: argparse.Namespace) -> list[Any] | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in ("compat", "replay", "pull") and not Path(arguments[0]).exists():
+        from replay_fuzz.compat_cli import main as deploy_safety_main  # durable-fuzz compat|replay|pull ...
+
+        return deploy_safety_main(arguments)
     try:
         args = build_parser().parse_args(argv)
         if args.max_examples < 0 or args.max_invocations < 1 or args.invocation_timeout <= 0 or (args.jobs is not None and args.jobs < 1):

@@ -27,7 +27,7 @@ from replay_fuzz.api import _quiet_sdk_logs as quiet_sdk_logs
 from replay_fuzz.checks import Difference
 from replay_fuzz.engine import Campaign
 from replay_fuzz.guard import refuse_network
-from replay_fuzz.runner import ExecutionRecord, OperationRecord, Outcome, RunOptions, run_execution
+from replay_fuzz.runner import ExecutionRecord, OperationRecord, RunOptions, run_execution
 from replay_fuzz.schedule import Schedule
 from replay_fuzz.states import State
 
@@ -75,6 +75,7 @@ class CompatReport:
     base: str
     states: int = 0
     schedules: int = 0
+    command: str = "compat"
     problems: list[CompatProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -85,8 +86,9 @@ class CompatReport:
 
     def text(self) -> str:
         verdict = f"{len(self.problems)} incompatibilit{'ies' if len(self.problems) != 1 else 'y'}" if self.problems else "compatible"
-        collected = f" collected from {self.schedules} schedules of {self.base}" if self.schedules else f" from {self.base}"
-        lines = [f"durable-fuzz compat {self.target}: {verdict}: {self.states} in-flight states{collected} resumed"]
+        origin = f"collected from {self.schedules} schedules of {self.base}" if self.command == "compat" else f"from {self.base}"
+        lines = [f"durable-fuzz {self.command} {self.target}: {verdict}: "
+                 f"{self.states} in-flight state{'s' * (self.states != 1)} {origin} resumed"]
         lines += [f"note: {note}" for note in self.notes]
         for problem in self.problems:
             lines += ["", problem.text()]
@@ -257,6 +259,13 @@ def _context_words(parent: str | None, recorded: list[OperationRecord]) -> str:
     return f"{owner.type.lower()} {owner.name!r}" if owner and owner.name else "the handler" if owner is None else "an unnamed context"
 
 
+def check_states(handler: Callable[..., Any], states: list[State], options: RunOptions,
+                 reproduce: Callable[[State], str]) -> list[CompatProblem]:
+    """Each state resumed by `handler`; the problems, grouped, each with how to reproduce its first state."""
+    findings = [StateFinding(state, found) for state in states if (found := check_state(handler, state, options)) is not None]
+    return group(findings, reproduce)
+
+
 # -- the report --------------------------------------------------------------------------------
 
 def group(findings: Iterable[StateFinding], reproduce: Callable[[State], str]) -> list[CompatProblem]:
@@ -284,13 +293,11 @@ def compat(new_handler: Callable[..., Any], *, base: Callable[..., Any], events:
     options = RunOptions(max_invocations=max_invocations, invocation_timeout=invocation_timeout)
     name = target or f"{new_handler.__module__}:{getattr(new_handler, '__name__', 'handler')}"
     report = CompatReport(name, f"{base.__module__}:{getattr(base, '__name__', 'handler')}")
-    findings = []
     for event in events:
         states, schedules = collect_states(base, event, report.base, options)
         report.states += len(states)
         report.schedules += schedules
-        findings += [StateFinding(state, found) for state in states
-                     if (found := check_state(new_handler, state, options)) is not None]
-    report.problems = group(findings, lambda state: f"compat(...) state {state.token} ({json.dumps(state.event)})")
+        report.problems += check_states(new_handler, states, options,
+                                        lambda state: f"compat(..., events=[{json.dumps(state.event)}]) state {state.token}")
     return report
 

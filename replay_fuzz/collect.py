@@ -1,0 +1,50 @@
+"""The old-code side of `durable-fuzz compat`, in a process of its own.
+
+    python -m replay_fuzz.collect OLD_TARGET OUT_DIR REQUEST_JSON
+
+Collects the in-flight states of every handler OLD_TARGET names (or the one the
+request names) and saves them as OUT_DIR/HANDLER/N.json, with OUT_DIR/summary.json
+counting schedules and states. A problem is one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from replay_fuzz.compat import collect_states
+from replay_fuzz.engine import StraightRunFailed
+from replay_fuzz.runner import RunOptions
+from replay_fuzz.states import save
+from replay_fuzz.target import TargetError, example_event, load_target
+
+
+def main(argv: list[str]) -> int:
+    target, out, request = argv[0], Path(argv[1]), json.loads(argv[2])
+    options = RunOptions(max_invocations=request["max_invocations"], invocation_timeout=request["invocation_timeout"])
+    summary: dict[str, dict[str, int]] = {}
+    try:
+        handlers = load_target(target)
+        for name, handler in handlers:
+            attribute = name.rpartition(":")[2]
+            if request.get("handler") and attribute != request["handler"]:
+                continue
+            folder = out / attribute
+            folder.mkdir(parents=True)
+            counts = summary[attribute] = {"schedules": 0, "states": 0}
+            for event in request["events"] if request["events"] is not None else [example_event(handler)]:
+                states, schedules = collect_states(handler, event, name, options, only=request.get("state"))
+                counts["schedules"] += schedules
+                for state in states:
+                    counts["states"] += 1
+                    save(state, folder / f"{counts['states']}.json")
+    except (TargetError, StraightRunFailed, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    (out / "summary.json").write_text(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
