@@ -29,7 +29,7 @@ from replay_fuzz.engine import Campaign
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.runner import ExecutionRecord, OperationRecord, RunOptions, run_execution
 from replay_fuzz.schedule import Schedule
-from replay_fuzz.states import State
+from replay_fuzz.states import State, context_words
 
 
 @dataclass(frozen=True)
@@ -169,10 +169,12 @@ def check_state(handler: Callable[..., Any], state: State, options: RunOptions) 
 
 
 def compare(state: State, run: ExecutionRecord) -> Difference | None:
-    divergence = _divergence(state.recorded(), run)
+    divergence = _divergence(state, run)
     if run.nondeterminism:
-        reference, observed = (divergence.reference, divergence.observed) if divergence else _sdk_words(run.nondeterminism[0])
-        where = _position(re.search(r"id='([^']+)'", run.nondeterminism[0]), state.recorded())
+        found = re.search(r"id='([^']+)'", run.nondeterminism[0])
+        stored = next((op for op in state.recorded() if found and op.operation_id == found.group(1)), None)
+        reference, observed = (divergence.reference, divergence.observed) if divergence else _sdk_words(run.nondeterminism[0], stored)
+        where = _position(stored, state)
         return Difference("nondeterminism", "the new code raises NonDeterministicExecutionError" + (f" at{where}" if where else ""),
                           reference, observed)
     if run.invalid_checkpoints:
@@ -189,9 +191,9 @@ def compare(state: State, run: ExecutionRecord) -> Difference | None:
     return _stopped_short(state.recorded(), run)
 
 
-def _divergence(recorded: list[OperationRecord], run: ExecutionRecord) -> Difference | None:
+def _divergence(state: State, run: ExecutionRecord) -> Difference | None:
     """The first stored operation the new code replays as another (operation ids hash the position)."""
-    stored = {op.operation_id: op for op in recorded}
+    stored = {op.operation_id: op for op in state.recorded()}
     for invocation in run.invocations:
         for operation in invocation.operations:
             old = stored.get(operation.operation_id)
@@ -200,8 +202,7 @@ def _divergence(recorded: list[OperationRecord], run: ExecutionRecord) -> Differ
             new_callable = short_callable(operation.callable) if operation.callable else None
             same = (old.type, old.sub_type, old.name) == (operation.type, operation.sub_type, operation.name)
             if not same or (old.callable and new_callable and old.callable != new_callable):
-                where = _position(old.operation_id, recorded)
-                return Difference("nondeterminism", f"the new code replays{where} as a different operation",
+                return Difference("nondeterminism", f"the new code replays{_position(old, state)} as a different operation",
                                   _words(old), _words(operation, new_callable))
     return None
 
@@ -209,17 +210,14 @@ def _divergence(recorded: list[OperationRecord], run: ExecutionRecord) -> Differ
 _SDK_FIELD = re.compile(r"(\w+) checkpoint='([^']*)' current='([^']*)'")
 
 
-def _sdk_words(message: str) -> tuple[str, str]:
+def _sdk_words(message: str, stored: OperationRecord | None) -> tuple[str, str]:
     """Old and new operation from the SDK's message ("type checkpoint='WAIT' current='STEP', name ...")."""
     fields = {key: (old, new) for key, old, new in _SDK_FIELD.findall(message)}
-    if "type" not in fields:
+    if stored is None or not fields:
         return "", message
-    words = []
-    for side in (0, 1):
-        kind = fields["type"][side].lower().replace("chained_invoke", "invoke")
-        name = fields.get("name", ("", ""))[side]
-        words.append(f"{kind} {name!r}" if name and name != "None" else f"unnamed {kind}")
-    return words[0], words[1]
+    kind, name = fields.get("type", (stored.type,) * 2)[1], fields.get("name", (stored.name,) * 2)[1]
+    current = OperationRecord(stored.parent, stored.operation_id, kind, None, None if name == "None" else name, None)
+    return _words(stored), _words(current)
 
 
 def _stopped_short(recorded: list[OperationRecord], run: ExecutionRecord) -> Difference | None:
@@ -235,15 +233,13 @@ def _stopped_short(recorded: list[OperationRecord], run: ExecutionRecord) -> Dif
     return None
 
 
-def _position(operation_id: str | re.Match[str] | None, recorded: list[OperationRecord]) -> str:
-    """" operation 2 of the handler", or "" for an operation the state does not hold."""
-    if isinstance(operation_id, re.Match):
-        operation_id = operation_id.group(1)
-    old = next((op for op in recorded if op.operation_id == operation_id), None)
-    if old is None:
+def _position(stored: OperationRecord | None, state: State) -> str:
+    """" operation 2 in map 'packing'", or "" for an operation the state does not hold."""
+    if stored is None:
         return ""
-    siblings = [op.operation_id for op in recorded if op.parent == old.parent]
-    return f" operation {siblings.index(old.operation_id) + 1} of {_context_words(old.parent, recorded)}"
+    siblings = [op.operation_id for op in state.recorded() if op.parent == stored.parent]
+    operations = {op.operation_id: op for op in state.operations}
+    return f" operation {siblings.index(stored.operation_id) + 1}{context_words(stored.parent, operations) or ' of the handler'}"
 
 
 def _words(op: OperationRecord, callable_name: str | None = None) -> str:
@@ -252,11 +248,6 @@ def _words(op: OperationRecord, callable_name: str | None = None) -> str:
         return f"{what} {op.name!r}"
     name = callable_name or op.callable
     return f"unnamed {what} of {name}" if name else f"unnamed {what}"
-
-
-def _context_words(parent: str | None, recorded: list[OperationRecord]) -> str:
-    owner = next((op for op in recorded if op.operation_id == parent), None)
-    return f"{owner.type.lower()} {owner.name!r}" if owner and owner.name else "the handler" if owner is None else "an unnamed context"
 
 
 def check_states(handler: Callable[..., Any], states: list[State], options: RunOptions,
@@ -270,12 +261,16 @@ def check_states(handler: Callable[..., Any], states: list[State], options: RunO
 
 def group(findings: Iterable[StateFinding], reproduce: Callable[[State], str]) -> list[CompatProblem]:
     """One problem per distinct difference, naming its first state and counting the others."""
-    groups: dict[tuple[str, str, str, str], list[State]] = {}
+    groups: dict[tuple[str, str, str], list[State]] = {}
+    messages: dict[tuple[str, str, str], str] = {}
     for finding in findings:
         difference = finding.difference
-        groups.setdefault((difference.kind, difference.message, difference.reference, difference.observed), []).append(finding.state)
+        key = (difference.kind, difference.reference, difference.observed)
+        groups.setdefault(key, []).append(finding.state)
+        messages.setdefault(key, difference.message)
     problems = []
-    for (kind, message, reference, observed), states in groups.items():
+    for (kind, reference, observed), states in groups.items():
+        message = messages[(kind, reference, observed)]
         states.sort(key=lambda state: not state.point().startswith("executions waiting"))  # suspensions read best
         points = list(dict.fromkeys(state.point() for state in states))
         problems.append(CompatProblem(kind, message, points[0], len(states), reference, observed,

@@ -113,13 +113,26 @@ def in_flight_point(operations: list[Operation]) -> str:
 
 def _label(op: Operation, operations: dict[str, Operation]) -> str:
     kind = op.operation_type.value.lower().replace("chained_invoke", "invoke")
-    own = f"{kind} {op.name!r}" if op.name else f"an unnamed {kind}"
-    parent = operations.get(op.parent_id or "")
-    while parent is not None and not parent.name:  # map items and branches are unnamed contexts
-        parent = operations.get(parent.parent_id or "")
-    if parent is not None and parent.operation_type is not OperationType.EXECUTION:
-        return f"{own} in {(parent.sub_type or 'context').lower().replace('runinchildcontext', 'child context')} {parent.name!r}"
-    return own
+    return (f"{kind} {op.name!r}" if op.name else f"an unnamed {kind}") + context_words(op.parent_id, operations)
+
+
+_CONTEXTS = {"Map": "map", "Parallel": "parallel", "RunInChildContext": "child context",
+             "WaitForCallback": "wait_for_callback", "WaitForCondition": "wait_for_condition"}
+_ITEMS = {"MapIteration": "items of", "ParallelBranch": "branches of"}
+
+
+def context_words(parent_id: str | None, operations: dict[str, Operation]) -> str:
+    """Where an operation sits: "" in the handler, " in child context 'pack'", " in the items of map 'packing'"
+    (items are not told apart, so that the same change in every item reads as one)."""
+    parent = operations.get(parent_id or "")
+    if parent is None or parent.operation_type is OperationType.EXECUTION:
+        return ""
+    if parent.sub_type in _ITEMS:
+        owner = operations.get(parent.parent_id or "")
+        kind = _CONTEXTS.get(owner.sub_type or "", "context") if owner else "batch"
+        return f" in the {_ITEMS[parent.sub_type]} {kind} {owner.name!r}" if owner and owner.name else f" in the {_ITEMS[parent.sub_type]} a {kind}"
+    kind = _CONTEXTS.get(parent.sub_type or "", "context")
+    return f" in {kind} {parent.name!r}" if parent.name else f" in an unnamed {kind}"
 
 
 def _timestamps(op: Operation) -> list[datetime.datetime | None]:
