@@ -191,18 +191,18 @@ _TIMESTAMPS = (("StartTimestamp",), ("EndTimestamp",), ("StepDetails", "NextAtte
 
 
 def _operation_json(op: Operation) -> dict[str, Any]:
-    data = json.loads(json.dumps(op.to_dict(), default=_iso))
+    data = json.loads(json.dumps(op.to_dict(), default=iso_timestamp))
     return data
 
 
-def _iso(value: Any) -> str:
+def iso_timestamp(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _parsed_timestamps(raw: dict[str, Any]) -> dict[str, Any]:
-    data = json.loads(json.dumps(raw, default=_iso))  # a copy, also of boto3's datetimes
+    data = json.loads(json.dumps(raw, default=iso_timestamp))  # a copy, also of boto3's datetimes
     for path in _TIMESTAMPS:
         holder = data
         for key in path[:-1]:
