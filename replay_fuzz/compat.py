@@ -86,9 +86,10 @@ class CompatReport:
 
     def text(self) -> str:
         verdict = f"{len(self.problems)} incompatibilit{'ies' if len(self.problems) != 1 else 'y'}" if self.problems else "compatible"
-        origin = f"collected from {self.schedules} schedules of {self.base}" if self.command == "compat" else f"from {self.base}"
-        lines = [f"durable-fuzz {self.command} {self.target}: {verdict}: "
-                 f"{self.states} in-flight state{'s' * (self.states != 1)} {origin} resumed"]
+        states = f"{self.states} in-flight state{'s' * (self.states != 1)}"
+        origin = (f"{states} of {self.base} (left by {self.schedules} schedules)" if self.command == "compat"
+                  else f"{states} saved in {self.base}")
+        lines = [f"durable-fuzz {self.command} {self.target}: {verdict}: resumed {origin}"]
         lines += [f"note: {note}" for note in self.notes]
         for problem in self.problems:
             lines += ["", problem.text()]

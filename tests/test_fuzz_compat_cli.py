@@ -81,7 +81,7 @@ def test_compat_against_a_git_revision_names_the_point_and_replays_it(repository
     reproduce = next(line.split("reproduce: ", 1)[1] for line in out.splitlines() if "reproduce: " in line)
     assert main(shlex.split(reproduce)[1:]) == 1
     again = capsys.readouterr().out
-    assert "1 in-flight state collected from 1 schedules" in again and "waiting at wait 'settle'" in again
+    assert "resumed 1 in-flight state of handlers/checkout.py at HEAD" in again and "waiting at wait 'settle'" in again
     assert not list(Path("/tmp").glob("durable-fuzz-base-*/handlers/checkout.py"))  # the old tree is removed
 
 
@@ -111,7 +111,7 @@ def test_saved_states_replay_with_the_same_verdict(repository: Path, tmp_path: P
     assert files and json.loads(files[0].read_text())["Operations"][0]["Type"] == "EXECUTION"
     assert main(["replay", "handlers/checkout.py", str(saved)]) == 1
     replayed = capsys.readouterr().out
-    assert replayed.startswith(f"durable-fuzz replay handlers/checkout.py:checkout: 1 incompatibility: {len(files)} in-flight states")
+    assert replayed.startswith(f"durable-fuzz replay handlers/checkout.py:checkout: 1 incompatibility: resumed {len(files)} in-flight states saved in")
     problem = [line for line in replayed.splitlines() if line.startswith("  in flight")]
     assert problem == [line for line in collected.splitlines() if line.startswith("  in flight")]
 
@@ -154,3 +154,12 @@ def test_an_old_version_that_cannot_import_is_exit_2(repository: Path, capsys: p
     _write(repository / "handlers", "checkout.py", NEW.format(rates=next((repository / "handlers").glob("rates_*.py")).stem))
     assert main(["compat", "handlers/checkout.py", "--base", "HEAD", "--event", '{"amount": 10}']) == 2
     assert "--base HEAD: the old code could not run: " in capsys.readouterr().err
+
+
+def test_the_readme_example_reports_the_step_durable_lint_fix_inserted(monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent / "examples" / "compat")
+    assert main(["compat", "shipping.py", "--base", "shipping_deployed.py", "--event", '{"order_id": "o-1"}']) == 1
+    out = capsys.readouterr().out
+    assert "in flight: executions waiting at wait 'pickup-window'" in out
+    assert "old code: wait 'pickup-window'\n    new code: step 'requested-at'" in out
