@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from replay_fuzz.compat import collect_states
 from replay_fuzz.engine import StraightRunFailed
@@ -23,7 +24,7 @@ from replay_fuzz.target import TargetError, example_event, load_target
 def main(argv: list[str]) -> int:
     target, out, request = argv[0], Path(argv[1]), json.loads(argv[2])
     options = RunOptions(max_invocations=request["max_invocations"], invocation_timeout=request["invocation_timeout"])
-    summary: dict[str, dict[str, int]] = {}
+    summary: dict[str, dict[str, Any]] = {}
     try:
         handlers = load_target(target)
         for name, handler in handlers:
@@ -32,11 +33,12 @@ def main(argv: list[str]) -> int:
                 continue
             folder = out / attribute
             folder.mkdir(parents=True)
-            counts = summary[attribute] = {"schedules": 0, "states": 0}
+            counts = summary[attribute] = {"schedules": 0, "states": 0, "notes": []}
             for event in request["events"] if request["events"] is not None else [example_event(handler)]:
-                states, schedules = collect_states(handler, event, name, options, only=request.get("state"))
-                counts["schedules"] += schedules
-                for state in states:
+                collection = collect_states(handler, event, name, options, only=request.get("state"))
+                counts["schedules"] += collection.schedules
+                counts["notes"] += collection.notes
+                for state in collection.states:
                     counts["states"] += 1
                     save(state, folder / f"{counts['states']}.json")
     except (TargetError, StraightRunFailed, ValueError) as error:

@@ -29,7 +29,7 @@ from replay_fuzz.engine import Campaign
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.runner import ExecutionRecord, OperationRecord, RunOptions, run_execution
 from replay_fuzz.schedule import Schedule
-from replay_fuzz.states import State, context_words
+from replay_fuzz.states import WAITING_ORDER, State, context_words, operation_words
 
 
 @dataclass(frozen=True)
@@ -102,14 +102,31 @@ class CompatReport:
 
 # -- collecting the old code's states ----------------------------------------------------------
 
+@dataclass
+class Collection:
+    """The distinct in-flight states the old code left, how many schedules ran, and what limits them."""
+
+    states: list[State]
+    schedules: int
+    notes: list[str] = field(default_factory=list)
+
+
 def collect_states(handler: Callable[..., Any], event: Any, target: str, options: RunOptions,
-                   only: str | None = None) -> tuple[list[State], int]:
+                   only: str | None = None) -> Collection:
     """Every distinct in-flight state the handler leaves for `event`, each with how the
-    handler itself ends from it; and how many schedules ran. `only` (a state token)
-    collects just that state."""
+    handler itself ends from it. `only` (a state token) collects just that state."""
     refused: list[str] = []
+    notes = []
     with quiet_sdk_logs(), refuse_network(refused):
-        chosen = [_parse_token(only)] if only else [(s, None) for s in _schedules(Campaign(handler, event, target, options))]
+        if only:
+            chosen = [_parse_token(only)]
+        else:
+            campaign = Campaign(handler, event, target, options)
+            chosen = [(schedule, None) for schedule in _schedules(campaign)]
+            straight = campaign.reference().outcome
+            if straight is not None and straight.status != "SUCCEEDED":
+                notes.append(f"the old code ends {straight.words()} straight through for {json.dumps(event)}: "
+                             "only the states of that path were collected")
         states: dict[str, State] = {}
         for schedule, wanted in chosen:
             for number, state in _states_of(handler, event, schedule, options):
@@ -117,7 +134,9 @@ def collect_states(handler: Callable[..., Any], event: Any, target: str, options
                     states.setdefault(state.key(), state)
         for state in states.values():
             state.old_outcome = resume(handler, state, options).outcome
-    return list(states.values()), len(chosen)
+    if refused:
+        notes.append(f"refused {len(refused)} network connection(s) of the old code, first to {refused[0]}")
+    return Collection(list(states.values()), len(chosen), notes)
 
 
 def _schedules(campaign: Campaign) -> list[Schedule]:
@@ -244,11 +263,9 @@ def _position(stored: OperationRecord | None, state: State) -> str:
 
 
 def _words(op: OperationRecord, callable_name: str | None = None) -> str:
-    what = op.type.lower().replace("chained_invoke", "invoke")
-    if op.name:
-        return f"{what} {op.name!r}"
+    words = operation_words(op.type, op.sub_type, op.name)
     name = callable_name or op.callable
-    return f"unnamed {what} of {name}" if name else f"unnamed {what}"
+    return f"{words} of {name}" if name and not op.name else words
 
 
 def check_states(handler: Callable[..., Any], states: list[State], options: RunOptions,
@@ -263,20 +280,26 @@ def check_states(handler: Callable[..., Any], states: list[State], options: RunO
 def group(findings: Iterable[StateFinding], reproduce: Callable[[State], str]) -> list[CompatProblem]:
     """One problem per distinct difference, naming its first state and counting the others."""
     groups: dict[tuple[str, str, str], list[State]] = {}
-    messages: dict[tuple[str, str, str], str] = {}
+    references: dict[tuple[str, str, str], str] = {}
     for finding in findings:
         difference = finding.difference
-        key = (difference.kind, difference.reference, difference.observed)
+        key = (difference.kind, difference.message, difference.observed)  # the same change in every map item is one
         groups.setdefault(key, []).append(finding.state)
-        messages.setdefault(key, difference.message)
+        references.setdefault(key, difference.reference)
     problems = []
-    for (kind, reference, observed), states in groups.items():
-        message = messages[(kind, reference, observed)]
-        states.sort(key=lambda state: not state.point().startswith("executions waiting"))  # suspensions read best
+    for (kind, message, observed), states in groups.items():
+        reference = references[(kind, message, observed)]
+        states.sort(key=_readability)
         points = list(dict.fromkeys(state.point() for state in states))
         problems.append(CompatProblem(kind, message, points[0], len(states), reference, observed,
                                       reproduce(states[0]), tuple(points[1:4])))
     return problems
+
+
+def _readability(state: State) -> int:
+    """Suspensions first (at a wait, for a callback), then retries, interrupted steps, cut-offs."""
+    words = state.point().split(" ")
+    return WAITING_ORDER.index(words[2]) if words[1] == "waiting" else len(WAITING_ORDER) + (words[1] != "interrupted")
 
 
 def compat(new_handler: Callable[..., Any], *, base: Callable[..., Any], events: Iterable[Any] = ({},),
@@ -290,10 +313,11 @@ def compat(new_handler: Callable[..., Any], *, base: Callable[..., Any], events:
     name = target or f"{new_handler.__module__}:{getattr(new_handler, '__name__', 'handler')}"
     report = CompatReport(name, f"{base.__module__}:{getattr(base, '__name__', 'handler')}")
     for event in events:
-        states, schedules = collect_states(base, event, report.base, options)
-        report.states += len(states)
-        report.schedules += schedules
-        report.problems += check_states(new_handler, states, options,
+        collection = collect_states(base, event, report.base, options)
+        report.states += len(collection.states)
+        report.schedules += collection.schedules
+        report.notes += collection.notes
+        report.problems += check_states(new_handler, collection.states, options,
                                         lambda state: f"compat(..., events=[{json.dumps(state.event)}]) state {state.token}")
     return report
 

@@ -117,7 +117,7 @@ def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]
         reports = []
         for name, counts in summary.items():
             location = args.target if handler_name else f"{args.target}:{name}"
-            report = CompatReport(location, old.description, counts["states"], counts["schedules"])
+            report = CompatReport(location, old.description, counts["states"], counts["schedules"], notes=counts["notes"])
             states = [load(path) for path in sorted((Path(out) / name).glob("*.json"), key=lambda p: int(p.stem))]
             handler = new_handlers.get(name)
             if handler is None:

@@ -86,24 +86,24 @@ class State:
 
 def in_flight_point(operations: list[Operation]) -> str:
     """What keeps the execution from ending, named by operation: waits, callbacks, invokes,
-    retries and interrupted steps; else the last operation it stored (it was cut off there)."""
+    retries, polls and interrupted steps; else the last operation it stored (it was cut off there)."""
     names = {op.operation_id: op for op in operations}
     waiting: Counter[str] = Counter()
     for op in operations:
         kind, status = op.operation_type, op.status
         if status is OperationStatus.STARTED and kind is OperationType.WAIT:
             waiting[f"waiting at {_label(op, names)}"] += 1
-        elif status is OperationStatus.STARTED and kind is OperationType.CALLBACK:
+        elif status is OperationStatus.STARTED and kind in (OperationType.CALLBACK, OperationType.CHAINED_INVOKE):
             waiting[f"waiting for {_label(op, names)}"] += 1
-        elif status is OperationStatus.STARTED and kind is OperationType.CHAINED_INVOKE:
-            waiting[f"waiting for {_label(op, names)}"] += 1
+        elif status in (OperationStatus.PENDING, OperationStatus.READY) and op.sub_type == "WaitForCondition":
+            waiting[f"waiting for the next check of {_label(op, names)}"] += 1
         elif status in (OperationStatus.PENDING, OperationStatus.READY) and kind is OperationType.STEP:
             waiting[f"waiting to retry {_label(op, names)}"] += 1
         elif status is OperationStatus.STARTED and kind is OperationType.STEP:
             waiting[f"interrupted in {_label(op, names)}"] += 1
     if waiting:
-        return "executions " + " and ".join(words if count == 1 else f"{words} ({count} at once)"
-                                            for words, count in waiting.items())
+        ordered = sorted(waiting.items(), key=lambda item: WAITING_ORDER.index(item[0].split(" ")[1]))
+        return "executions " + " and ".join(words if count == 1 else f"{words} ({count} at once)" for words, count in ordered)
     stored = [op for op in operations if op.operation_type is not OperationType.EXECUTION]
     if not stored:
         return "executions cut off before they stored any operation"
@@ -111,13 +111,26 @@ def in_flight_point(operations: list[Operation]) -> str:
     return f"executions cut off after {_label(last, names)} was stored ({last.status.value})"
 
 
+WAITING_ORDER = ("at", "for", "to", "in")  # "waiting at a wait" reads best; an interrupted step least
+
+
+def operation_words(kind: str, sub_type: str | None, name: str | None) -> str:
+    """"step 'charge'", "map 'packing'", "unnamed wait": an operation as its author wrote it."""
+    what = _KINDS.get(sub_type or "", kind.lower().replace("chained_invoke", "invoke"))
+    return f"{what} {name!r}" if name else f"unnamed {what}"
+
+
 def _label(op: Operation, operations: dict[str, Operation]) -> str:
-    kind = op.operation_type.value.lower().replace("chained_invoke", "invoke")
-    return (f"{kind} {op.name!r}" if op.name else f"an unnamed {kind}") + context_words(op.parent_id, operations)
+    parent = operations.get(op.parent_id or "")
+    if op.operation_type is OperationType.CALLBACK and parent is not None and parent.sub_type == "WaitForCallback":
+        op, parent = parent, operations.get(parent.parent_id or "")  # the callback of ctx.wait_for_callback(name=...)
+        return f"callback {op.name!r}{context_words(op.parent_id, operations)}" if op.name else \
+            f"an unnamed callback{context_words(op.parent_id, operations)}"
+    return operation_words(op.operation_type.value, op.sub_type, op.name) + context_words(op.parent_id, operations)
 
 
-_CONTEXTS = {"Map": "map", "Parallel": "parallel", "RunInChildContext": "child context",
-             "WaitForCallback": "wait_for_callback", "WaitForCondition": "wait_for_condition"}
+_KINDS = {"Map": "map", "Parallel": "parallel", "RunInChildContext": "child context", "WaitForCallback": "wait_for_callback",
+          "WaitForCondition": "wait_for_condition", "MapIteration": "map item", "ParallelBranch": "parallel branch"}
 _ITEMS = {"MapIteration": "items of", "ParallelBranch": "branches of"}
 
 
@@ -129,9 +142,9 @@ def context_words(parent_id: str | None, operations: dict[str, Operation]) -> st
         return ""
     if parent.sub_type in _ITEMS:
         owner = operations.get(parent.parent_id or "")
-        kind = _CONTEXTS.get(owner.sub_type or "", "context") if owner else "batch"
+        kind = _KINDS.get(owner.sub_type or "", "context") if owner else "batch"
         return f" in the {_ITEMS[parent.sub_type]} {kind} {owner.name!r}" if owner and owner.name else f" in the {_ITEMS[parent.sub_type]} a {kind}"
-    kind = _CONTEXTS.get(parent.sub_type or "", "context")
+    kind = _KINDS.get(parent.sub_type or "", "context")
     return f" in {kind} {parent.name!r}" if parent.name else f" in an unnamed {kind}"
 
 

@@ -56,7 +56,8 @@ def test_the_old_code_is_compatible_with_itself_at_every_state() -> None:
 
 
 def test_states_cover_every_suspension_crash_and_retry_point() -> None:
-    states, schedules = collect_states(v1.inserted, EVENT, "v1:inserted", RunOptions())
+    collection = collect_states(v1.inserted, EVENT, "v1:inserted", RunOptions())
+    states, schedules = collection.states, collection.schedules
     points = {state.point() for state in states}
     assert {"executions waiting at wait 'fraud-hold'", "executions waiting to retry step 'validate'",
             "executions waiting to retry step 'ship'", "executions cut off after step 'validate' was stored (SUCCEEDED)",
@@ -81,7 +82,7 @@ def _api_shape(saved: dict) -> list[dict]:
 
 
 def test_a_saved_state_and_the_same_state_in_the_api_shape_replay_the_same_way() -> None:
-    states, _ = collect_states(v1.unnamed_swap, EVENT, "v1:unnamed_swap", RunOptions())
+    states = collect_states(v1.unnamed_swap, EVENT, "v1:unnamed_swap", RunOptions()).states
     for state in states:
         saved = json.loads(json.dumps(state.to_json()))
         from_file, from_api = from_json(saved), from_json(_api_shape(saved))
@@ -90,3 +91,10 @@ def test_a_saved_state_and_the_same_state_in_the_api_shape_replay_the_same_way()
         runs = [resume(v2.unnamed_swap, loaded, RunOptions()) for loaded in (from_file, from_api)]
         assert runs[0].outcome == runs[1].outcome
         assert [i.operations for i in runs[0].invocations] == [i.operations for i in runs[1].invocations]
+
+
+def test_an_old_version_that_fails_straight_through_says_which_states_were_collected() -> None:
+    report = compat(v1.declined, base=v1.declined, events=[EVENT])
+    assert report.problems == [] and report.states >= 1
+    assert any("the old code ends FAILED ValueError: card declined straight through" in note for note in report.notes)
+    assert "note: the old code ends FAILED" in report.text()

@@ -51,7 +51,7 @@ def _history(state: State) -> list[dict[str, Any]]:
 @pytest.fixture
 def waiting_state() -> State:
     """v1.renamed's execution waiting at wait 'cooldown', as the fuzzer collects it."""
-    states, _ = collect_states(v1.renamed, EVENT, "v1:renamed", RunOptions())
+    states = collect_states(v1.renamed, EVENT, "v1:renamed", RunOptions()).states
     return next(state for state in states if state.point() == "executions waiting at wait 'cooldown'"
                 and state.operations[-1].name == "cooldown")
 

@@ -98,3 +98,9 @@ def refactored(event: dict, context: DurableContext) -> str:
     paid = context.step(capture)
     context.wait(Duration.from_seconds(30), name="cooldown")
     return context.step(lambda _: f"{order} {paid}", name="ship")
+
+
+@durable_execution
+def declined(event: dict, context: DurableContext) -> str:
+    context.wait(Duration.from_seconds(5), name="review")
+    raise ValueError("card declined")
