@@ -26,8 +26,9 @@ INCOMPATIBLE = {
                   "wait 'restock'", "step 'label'"),
     "unreadable": ("outcome-mismatch", "executions waiting at wait 'approval-window'", "SUCCEEDED 5", "FAILED KeyError: 'total'"),
     "unnamed_swap": ("nondeterminism", "executions waiting at wait 'settle'", "unnamed step of capture", "unnamed step of refund"),
+    "removed": ("nondeterminism", "executions waiting to retry step 'notify'", "step 'notify'", "(never reached)"),
 }
-COMPATIBLE = ["appended", "body_changed", "wait_changed", "new_branch", "refactored"]
+COMPATIBLE = ["appended", "body_changed", "wait_changed", "new_branch", "refactored", "approval"]
 
 
 @pytest.mark.parametrize("name", list(INCOMPATIBLE))
@@ -79,6 +80,14 @@ def _api_shape(saved: dict) -> list[dict]:
                 holder[key] = datetime.datetime.fromisoformat(holder[key]).timestamp()
         operations.append(operation)
     return [{"Operations": operations[:1], "NextMarker": "page-2"}, {"Operations": operations[1:]}]
+
+
+def test_executions_waiting_for_a_callback_or_an_invoke_resume_once_it_is_answered() -> None:
+    states = collect_states(v1.approval, EVENT, "v1:approval", RunOptions()).states
+    points = {state.point(): state for state in states}
+    assert {"executions waiting for callback 'manager'", "executions waiting for invoke 'bill'"} <= set(points)
+    for point in ("executions waiting for callback 'manager'", "executions waiting for invoke 'bill'"):
+        assert points[point].old_outcome is not None and points[point].old_outcome.status == "SUCCEEDED"
 
 
 def test_a_saved_state_and_the_same_state_in_the_api_shape_replay_the_same_way() -> None:

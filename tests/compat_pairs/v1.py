@@ -104,3 +104,16 @@ def refactored(event: dict, context: DurableContext) -> str:
 def declined(event: dict, context: DurableContext) -> str:
     context.wait(Duration.from_seconds(5), name="review")
     raise ValueError("card declined")
+
+
+@durable_execution
+def removed(event: dict, context: DurableContext) -> str:
+    context.wait(Duration.from_seconds(30), name="cooldown")
+    context.step(lambda _: "mailed", name="notify")
+    return "done"
+
+
+@durable_execution
+def approval(event: dict, context: DurableContext) -> str:
+    answer = context.wait_for_callback(lambda callback_id, ctx: None, name="manager")
+    return context.invoke("billing", {"answer": answer}, name="bill")

@@ -110,3 +110,17 @@ def _charge_and_hold(context: DurableContext, order_id: str) -> tuple[str, str]:
 def refactored(event: dict, context: DurableContext) -> str:
     order, paid = _charge_and_hold(context, event["order_id"])  # the same operations, from a helper
     return context.step(lambda _: f"{order} {paid}", name="ship")
+
+
+@durable_execution
+def removed(event: dict, context: DurableContext) -> str:
+    context.wait(Duration.from_seconds(30), name="cooldown")
+    return "done"  # the notification was dropped
+
+
+@durable_execution
+def approval(event: dict, context: DurableContext) -> str:
+    answer = context.wait_for_callback(lambda callback_id, ctx: None, name="manager")
+    billed = context.invoke("billing", {"answer": answer}, name="bill")
+    context.step(lambda _: "logged", name="audit")  # new, at the end
+    return billed
