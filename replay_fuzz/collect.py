@@ -18,7 +18,8 @@ from replay_fuzz.compat import collect_states
 from replay_fuzz.engine import StraightRunFailed
 from replay_fuzz.runner import RunOptions
 from replay_fuzz.states import save
-from replay_fuzz.target import TargetError, example_event, load_target
+from replay_fuzz.guard import refuse_network
+from replay_fuzz.target import TargetError, example_event, load_target, probe_import
 
 
 def main(argv: list[str]) -> int:
@@ -26,7 +27,9 @@ def main(argv: list[str]) -> int:
     options = RunOptions(max_invocations=request["max_invocations"], invocation_timeout=request["invocation_timeout"])
     summary: dict[str, dict[str, Any]] = {}
     try:
-        handlers = load_target(target)
+        probe_import(target, allow_network=False, timeout=max(30.0, options.invocation_timeout))
+        with refuse_network([]):
+            handlers = load_target(target)
         for name, handler in handlers:
             attribute = name.rpartition(":")[2]
             if request.get("handler") and attribute != request["handler"]:

@@ -24,7 +24,8 @@ from replay_fuzz.compat import CompatProblem, CompatReport, check_states
 from replay_fuzz.revisions import BaseError, old_code
 from replay_fuzz.runner import RunOptions
 from replay_fuzz.states import State, StateError, load
-from replay_fuzz.target import TargetError, load_target
+from replay_fuzz.guard import refuse_network
+from replay_fuzz.target import TargetError, load_target, probe_import
 
 SUBCOMMANDS = ("compat", "replay", "pull")
 
@@ -113,7 +114,7 @@ def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]
         if args.save_states:
             for name in summary:
                 shutil.copytree(Path(out) / name, args.save_states / name, dirs_exist_ok=True)
-        new_handlers = {name.rpartition(":")[2]: handler for name, handler in load_target(args.target)}
+        new_handlers = {name.rpartition(":")[2]: handler for name, handler in _load(args.target, options)}
         reports = []
         for name, counts in summary.items():
             location = args.target if handler_name else f"{args.target}:{name}"
@@ -136,8 +137,15 @@ def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]
     return reports
 
 
+def _load(target: str, options: RunOptions) -> list[tuple[str, Any]]:
+    """The handlers of the new code, imported once in a forked child first (an import that exits or hangs is one line)."""
+    probe_import(target, allow_network=False, timeout=max(30.0, options.invocation_timeout))
+    with refuse_network([]):
+        return load_target(target)
+
+
 def _replay(args: argparse.Namespace, options: RunOptions) -> CompatReport:
-    handlers = load_target(args.target)
+    handlers = _load(args.target, options)
     if len(handlers) > 1:
         raise UsageError(f"{args.target}: has {len(handlers)} handlers; name one as {args.target}:HANDLER")
     files = [path for given in args.states for path in (sorted(given.rglob("*.json")) if given.is_dir() else [given])]
