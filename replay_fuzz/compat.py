@@ -119,7 +119,7 @@ def collect_states(handler: Callable[..., Any], event: Any, target: str, options
     notes = []
     with quiet_sdk_logs(), refuse_network(refused):
         if only:
-            chosen = [_parse_token(only)]
+            chosen = [parse_state_token(only)]
         else:
             campaign = Campaign(handler, event, target, options)
             chosen = [(schedule, None) for schedule in _schedules(campaign)]
@@ -132,8 +132,15 @@ def collect_states(handler: Callable[..., Any], event: Any, target: str, options
             for number, state in _states_of(handler, event, schedule, options):
                 if wanted is None or number == wanted:
                     states.setdefault(state.key(), state)
-        for state in states.values():
-            state.old_outcome = resume(handler, state, options).outcome
+        unresumable = []
+        for key, state in list(states.items()):
+            own = resume(handler, state, options)
+            state.old_outcome = own.outcome
+            if compare(state, own) is not None:  # the old code's own replay bug, not the change's
+                unresumable.append(states.pop(key))
+    if unresumable:
+        notes.append(f"the old code itself cannot resume {len(unresumable)} of its states ({unresumable[0].point()}): "
+                     f"a replay bug in it (run durable-fuzz on it); they were left out")
     if refused:
         notes.append(f"refused {len(refused)} network connection(s) of the old code, first to {refused[0]}")
     return Collection(list(states.values()), len(chosen), notes)
@@ -167,7 +174,8 @@ def short_callable(identity: str) -> str:
     return identity.rsplit(":", 1)[0].rsplit(".", 1)[-1]
 
 
-def _parse_token(token: str) -> tuple[Schedule, int | None]:
+def parse_state_token(token: str) -> tuple[Schedule, int | None]:
+    """The schedule and invocation number a state token (`compat --state`) names."""
     schedule, _, number = token.rpartition(".")
     if not number.isdigit():
         raise ValueError("not a state token from a durable-fuzz compat report")
@@ -303,21 +311,26 @@ def _readability(state: State) -> int:
 
 
 def compat(new_handler: Callable[..., Any], *, base: Callable[..., Any], events: Iterable[Any] = ({},),
-           max_invocations: int = 50, invocation_timeout: float = 10.0, target: str | None = None) -> CompatReport:
+           max_invocations: int = 50, invocation_timeout: float = 10.0, target: str | None = None,
+           state: str | None = None) -> CompatReport:
     """Check that `new_handler` can resume every in-flight state `base` (the old handler) leaves.
 
     Both handlers run in this process; the CLI runs the old code in a process of its own,
-    so that old and new modules of the same name do not collide.
+    so that old and new modules of the same name do not collide. `state` (a token from a
+    report) resumes just that state.
     """
     options = RunOptions(max_invocations=max_invocations, invocation_timeout=invocation_timeout)
     name = target or f"{new_handler.__module__}:{getattr(new_handler, '__name__', 'handler')}"
     report = CompatReport(name, f"{base.__module__}:{getattr(base, '__name__', 'handler')}")
     for event in events:
-        collection = collect_states(base, event, report.base, options)
+        collection = collect_states(base, event, report.base, options, only=state)
         report.states += len(collection.states)
         report.schedules += collection.schedules
         report.notes += collection.notes
-        report.problems += check_states(new_handler, collection.states, options,
-                                        lambda state: f"compat(..., events=[{json.dumps(state.event)}]) state {state.token}")
+        report.problems += check_states(new_handler, collection.states, options, lambda found: (
+            f"compat({_name(new_handler)}, base={_name(base)}, events=[{json.dumps(found.event)}], state={found.token!r})"))
     return report
 
+
+def _name(handler: Callable[..., Any]) -> str:
+    return f"{handler.__module__}.{getattr(handler, '__name__', 'handler')}"

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from replay_fuzz.compat import CompatProblem, CompatReport, check_states
+from replay_fuzz.compat import CompatProblem, CompatReport, check_states, parse_state_token
 from replay_fuzz.revisions import BaseError, old_code
 from replay_fuzz.runner import RunOptions
 from replay_fuzz.states import State, StateError, load
@@ -101,6 +101,11 @@ def main(argv: Sequence[str]) -> int:
 
 def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]:
     events = _events(args)
+    if args.state:
+        try:
+            parse_state_token(args.state)
+        except ValueError as error:
+            raise UsageError(f"--state: {error}") from None
     handler_name = args.target.rpartition(":")[2] if _has_handler(args.target) else None
     request = {"events": events, "max_invocations": options.max_invocations, "invocation_timeout": options.invocation_timeout,
                "handler": handler_name, "state": args.state}

@@ -107,3 +107,18 @@ def test_an_old_version_that_fails_straight_through_says_which_states_were_colle
     assert report.problems == [] and report.states >= 1
     assert any("the old code ends FAILED ValueError: card declined straight through" in note for note in report.notes)
     assert "note: the old code ends FAILED" in report.text()
+
+
+def test_states_the_old_code_cannot_resume_itself_are_left_out_and_said() -> None:
+    report = compat(v1.unstable, base=v1.unstable, events=[EVENT])
+    assert report.problems == []
+    assert any(note.startswith("the old code itself cannot resume") and "run durable-fuzz on it" in note
+               for note in report.notes), report.notes
+
+
+def test_the_reproduce_call_of_a_problem_resumes_exactly_its_state() -> None:
+    problem = compat(v2.inserted, base=v1.inserted, events=[EVENT]).problems[0]
+    token = problem.reproduce.split("state=")[1].strip("')")
+    again = compat(v2.inserted, base=v1.inserted, events=[EVENT], state=token)
+    assert again.states == 1 and again.schedules == 1
+    assert [(p.point, p.states, p.observed) for p in again.problems] == [(problem.point, 1, problem.observed)]

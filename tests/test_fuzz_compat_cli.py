@@ -133,6 +133,7 @@ def test_replay_of_api_states_says_their_endings_were_not_compared(repository: P
     (["compat", "handlers/checkout.py"], "the following arguments are required: --base"),
     (["compat", "handlers/checkout.py", "--base", "HEAD", "--event", "{"], "--event '{': not JSON"),
     (["replay", "handlers/checkout.py", "missing.json"], "missing.json: No such file or directory"),
+    (["compat", "handlers/checkout.py", "--base", "HEAD", "--state", "garbage"], "--state: not a state token"),
     (["replay", "handlers/checkout.py", "handlers/checkout.py"], "checkout.py: not JSON"),
 ])
 def test_bad_input_is_one_line_and_exit_2(repository: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str) -> None:

@@ -117,3 +117,15 @@ def removed(event: dict, context: DurableContext) -> str:
 def approval(event: dict, context: DurableContext) -> str:
     answer = context.wait_for_callback(lambda callback_id, ctx: None, name="manager")
     return context.invoke("billing", {"answer": answer}, name="bill")
+
+
+_invocations: list[int] = []
+
+
+@durable_execution
+def unstable(event: dict, context: DurableContext) -> str:
+    """A replay bug of its own: the step's name changes on every replay."""
+    _invocations.append(1)
+    context.step(lambda _: "a", name=f"attempt-{len(_invocations)}")
+    context.wait(Duration.from_seconds(5), name="pause")
+    return "ok"
