@@ -50,7 +50,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.")
+    parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.",
+                     epilog="Before a deploy: durable-fuzz compat|replay|pull --help (will the new code resume the executions in flight?)")
     parser.add_argument("--version", action="version", version=f"durable-fuzz {version('durable-lint')}")
     parser.add_argument("target", metavar="TARGET", help="path/to/module.py[:handler] or package.module[:handler]")
     parser.add_argument("--event", action="append", default=[], metavar="JSON", help="an event (repeatable)")
