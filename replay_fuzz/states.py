@@ -54,7 +54,7 @@ class State:
 
     def backend(self) -> Backend:
         """The service holding this state, at the moment the execution is invoked again."""
-        stamps = [stamp for op in self.operations for stamp in _timestamps(op) if stamp is not None]
+        stamps = [stamp for op in self.operations for stamp in (op.start_timestamp, op.end_timestamp) if stamp is not None]
         backend = Backend.resuming(self.arn, self.operations, max(stamps, default=START))
         backend.advance()
         return backend
@@ -148,10 +148,6 @@ def context_words(parent_id: str | None, operations: dict[str, Operation]) -> st
     return f" in {kind} {parent.name!r}" if parent.name else f" in an unnamed {kind}"
 
 
-def _timestamps(op: Operation) -> list[datetime.datetime | None]:
-    return [op.start_timestamp, op.end_timestamp]
-
-
 # -- files -------------------------------------------------------------------------------------
 
 def save(state: State, path: Path) -> None:
@@ -188,15 +184,23 @@ def from_json(data: Any) -> State:
     executions = [op for op in operations if op.operation_type is OperationType.EXECUTION]
     if len(executions) != 1:
         raise StateError(f"expected one EXECUTION operation (it holds the event), found {len(executions)}")
+    details = executions[0].execution_details
+    try:
+        json.loads(details.input_payload if details and details.input_payload else "{}")
+    except json.JSONDecodeError as error:
+        raise StateError(f"the EXECUTION operation's InputPayload (the event) is not JSON ({error.msg})") from None
     execution_id = executions[0].operation_id
-    arn = pages[0].get("DurableExecutionArn") or ""
+    arn = str(pages[0].get("DurableExecutionArn") or "")
     if arn.split("/")[-1] != execution_id:  # the SDK derives the EXECUTION id from the ARN (state.py:529-546)
         arn = f"{FUNCTION_ARN}/durable-execution/replayed/{execution_id}"
-    extra = pages[0].get("DurableFuzz") or {}
-    outcome = extra.get("old_outcome")
-    return State(arn, operations, dict(extra.get("callables") or {}),
-                 Outcome(outcome["status"], outcome.get("result"), outcome.get("error")) if outcome else None,
-                 extra.get("state"))
+    try:
+        extra = pages[0].get("DurableFuzz") or {}
+        outcome = extra.get("old_outcome")
+        return State(arn, operations, {str(k): str(v) for k, v in (extra.get("callables") or {}).items()},
+                     Outcome(outcome["status"], outcome.get("result"), outcome.get("error")) if outcome else None,
+                     extra.get("state"))
+    except (AttributeError, KeyError, TypeError) as error:
+        raise StateError(f"its \"DurableFuzz\" part is not one durable-fuzz wrote ({type(error).__name__}: {error})") from None
 
 
 _TIMESTAMPS = (("StartTimestamp",), ("EndTimestamp",), ("StepDetails", "NextAttemptTimestamp"),
