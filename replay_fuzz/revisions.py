@@ -15,6 +15,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -90,6 +91,8 @@ def _source_file(location: str) -> Path:
         if not path.is_file():
             raise BaseError(f"{location}: no such file")
         return path
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as load_target finds a dotted TARGET
     try:
         spec = importlib.util.find_spec(location)
     except (ImportError, ValueError):
