@@ -128,8 +128,8 @@ class Backend:
             if operation.status is OperationStatus.STARTED and operation.operation_type in (
                     OperationType.CALLBACK, OperationType.CHAINED_INVOKE):
                 backend._pending_start.add(operation.operation_id)
-            if operation.status is OperationStatus.STARTED and operation.operation_type is OperationType.CHAINED_INVOKE:
-                backend._invoke_payloads[operation.operation_id] = ("", None)  # not in the stored state
+                if operation.operation_type is OperationType.CHAINED_INVOKE:
+                    backend._invoke_payloads[operation.operation_id] = ("", None)  # not in the stored state
         return backend
 
     @property
