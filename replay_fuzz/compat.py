@@ -286,21 +286,20 @@ def check_states(handler: Callable[..., Any], states: list[State], options: RunO
 # -- the report --------------------------------------------------------------------------------
 
 def group(findings: Iterable[StateFinding], reproduce: Callable[[State], str]) -> list[CompatProblem]:
-    """One problem per distinct difference, naming its first state and counting the others."""
-    groups: dict[tuple[str, str, str], list[State]] = {}
-    references: dict[tuple[str, str, str], str] = {}
+    """One problem per distinct difference, shown on its most readable state, counting the others."""
+    groups: dict[tuple[str, str, str], list[StateFinding]] = {}
     for finding in findings:
         difference = finding.difference
         key = (difference.kind, difference.message, difference.observed)  # the same change in every map item is one
-        groups.setdefault(key, []).append(finding.state)
-        references.setdefault(key, difference.reference)
+        groups.setdefault(key, []).append(finding)
     problems = []
-    for (kind, message, observed), states in groups.items():
-        reference = references[(kind, message, observed)]
-        states.sort(key=_readability)
-        points = list(dict.fromkeys(state.point() for state in states))
-        problems.append(CompatProblem(kind, message, points[0], len(states), reference, observed,
-                                      reproduce(states[0]), tuple(points[1:4])))
+    for members in groups.values():
+        members.sort(key=lambda finding: _readability(finding.state))
+        first = members[0]
+        points = list(dict.fromkeys(finding.state.point() for finding in members))
+        problems.append(CompatProblem(first.difference.kind, first.difference.message, points[0], len(members),
+                                      first.difference.reference, first.difference.observed,
+                                      reproduce(first.state), tuple(points[1:4])))
     return problems
 
 
