@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
     check.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--include-dependents", action="store_true",
+                       help="also lint the project files that import the given files (the pre-commit hook's mode)")
     check.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
                        help="worker processes for large trees (default: all cores)")
 
@@ -130,7 +132,8 @@ def _report_unreadable(unreadable: list[str]) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     unreadable: list[str] = []
-    findings, _ = lint_paths(args.paths, _configurations(args), jobs=args.jobs, unreadable=unreadable)
+    findings, _ = lint_paths(args.paths, _configurations(args), jobs=args.jobs, unreadable=unreadable,
+                             include_dependents=args.include_dependents)
     output = format_statistics(findings) if args.statistics else FORMATS[args.format](findings)
     _report_unreadable(unreadable)
     sys.stdout.write(output)
