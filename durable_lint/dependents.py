@@ -13,8 +13,8 @@ folders and `src` layouts; a match too many only lints one file more.
 
 from __future__ import annotations
 
-import ast
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -53,31 +53,43 @@ class _Imports:
         )
 
     def _parse(self) -> tuple[set[str], set[str]]:
+        """Names from `from M import a, b` (M, M.a, M.b) and packages from `import P.Q`, read with a regex.
+
+        A regex over the bytes costs a fraction of `ast.parse`, reads files that do not
+        parse, and at worst sees an import inside a string: one file linted more.
+        """
         names: set[str] = set()
         packages: set[str] = set()
-        try:
-            tree = ast.parse(self._data or b"")
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return names, packages
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                packages.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = self._base(node)
-                if base is not None:
-                    names.add(base)
-                    names.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+        for statement in _IMPORT.finditer(self._data or b""):
+            imported = [
+                part.split()[0].decode("ascii", "replace")
+                for part in _COMMENT.sub(b"", statement["names"]).strip(b"()").replace(b"\\\n", b" ").split(b",")
+                if part.strip()
+            ]
+            if statement["module"] is None:
+                packages.update(imported)
+                continue
+            base = self._base(statement["module"].decode("ascii", "replace"))
+            names.add(base)
+            names.update(f"{base}.{name}" if base else name for name in imported)
         return names | packages, packages
 
-    def _base(self, node: ast.ImportFrom) -> str | None:
+    def _base(self, module: str) -> str:
         """The module a `from` import names; a relative one as the dotted path of its folder."""
-        if not node.level:
-            return node.module
+        level = len(module) - len(module.lstrip("."))
+        if not level:
+            return module
         folder = self.file.resolve().parent
-        for _ in range(node.level - 1):
+        for _ in range(level - 1):
             folder = folder.parent
-        parts = [*folder.parts[1:], *(node.module or "").split(".")]
-        return ".".join(part for part in parts if part)
+        return ".".join(part for part in (*folder.parts[1:], *module[level:].split(".")) if part)
+
+
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(?P<module>\.*[\w.]*)[ \t]+)?import[ \t]+(?P<names>\([^)]*\)|(?:[^\n\\;]|\\\n)*)",
+    re.MULTILINE,
+)
+_COMMENT = re.compile(rb"#[^\n]*")
 
 
 def dependents(changed: Iterable[Path], project: Iterable[Path]) -> list[Path]:
