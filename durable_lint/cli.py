@@ -18,7 +18,7 @@ from durable_lint.discovery import iter_python_files
 from durable_lint.finding import Finding
 from durable_lint.output import FORMATS, format_statistics, format_text
 from durable_lint.rule import all_rules
-from durable_lint.run import Linters, lint_paths
+from durable_lint.run import Linters, lint_paths, terminate_raises
 
 COMMANDS = ("check", "fix", "rule")
 
@@ -154,7 +154,8 @@ def _fix(args: argparse.Namespace) -> int:
         try:
             result = fix_file(linters.for_file(file), file, shown)
             if result.applied and not args.diff:
-                write(file, result)
+                with terminate_raises():  # a SIGTERM mid-write still removes the temporary file
+                    write(file, result)
         except FixError as error:
             print(f"durable-lint: error: {error}", file=sys.stderr)
             remaining += error.remaining

@@ -59,7 +59,7 @@ def lint_paths(paths: list[str], configurations: Configurations, jobs: int = 1,
         return [f for file, shown in files for f in linters.lint_file(file, shown)], len(files)
     chunk = max(1, len(files) // (jobs * 4))
     batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-    with _terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations,)) as pool:
+    with terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations,)) as pool:
         findings = [f for batch in pool.map(_lint_batch, batches) for f in batch]
     return findings, len(files)
 
@@ -83,7 +83,8 @@ class Terminated(SystemExit):
 
 
 @contextmanager
-def _terminate_raises() -> Iterator[None]:
+def terminate_raises() -> Iterator[None]:
+    """Within the block, SIGTERM raises Terminated, so `finally` and `with` blocks clean up (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
