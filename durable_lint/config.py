@@ -149,15 +149,16 @@ class Configurations:
         known = self._by_folder.get(folder)
         if known is None:
             candidate = Path(folder, "pyproject.toml")
-            table = self._table_in(candidate) if candidate.is_file() else None
+            has_pyproject = os.path.isfile(candidate)
+            table = self._table_in(candidate) if has_pyproject else None
             parent = os.path.dirname(folder)
             if table is not None:
                 known = (table, True)
             elif parent != folder:
                 above = self._lookup(parent)
-                known = above if above[1] or not candidate.is_file() else (self._defaults(Path(folder)), False)
+                known = above if above[1] or not has_pyproject else (self._defaults(Path(folder)), False)
             else:
-                known = (self._defaults(Path(folder) if candidate.is_file() else self._cwd), False)
+                known = (self._defaults(Path(folder) if has_pyproject else self._cwd), False)
             self._by_folder[folder] = known
         return known
 
