@@ -7,6 +7,7 @@ one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -99,12 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say
         _discard_stdout()
         return 1
-    except OSError as error:  # stdout cannot take the output (a full disk, /dev/full)
-        if error.filename is not None:
+    except OSError as error:
+        if error.filename is not None or error.errno not in _OUTPUT_FULL:
             raise
         print(f"durable-lint: error: cannot write the output: {error.strerror}", file=sys.stderr)
         _discard_stdout()
         return 2
+
+
+# stdout cannot take the output: a full disk or /dev/full, a quota, a file size limit, a dead terminal.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _discard_stdout() -> None:
