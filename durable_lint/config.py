@@ -87,7 +87,7 @@ def settings_from_file(path: Path, required: bool = False) -> Settings | None:
         raise UsageError(f"{path}: invalid TOML: {error}") from None
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
-        raise UsageError(f"{path}: 'tool' must be a table (like [tool.durable-lint]), not a {_toml_type(tool)}")
+        raise UsageError(f"{path}: 'tool' must be a table (like [tool.durable-lint]), not a {_toml_type(tool)}; rename or remove that key")
     if "durable-lint" not in tool:
         if required:
             raise UsageError(f"{path}: has no [tool.durable-lint] table; add one or name another file with --config")
