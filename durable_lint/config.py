@@ -205,7 +205,7 @@ def _settings_from_table(table: object, path: Path) -> Settings:
             if not _call_codes_accept(verdict):
                 raise UsageError(f"{where} 'calls' for '{name}': {verdict} is not a rule about calls")
     return Settings(
-        root=path.parent,
+        root=Path(os.path.abspath(path.parent)),
         select=lists["select"] if "select" in table else None,
         extend_select=lists["extend-select"],
         ignore=lists["ignore"],

@@ -7,7 +7,6 @@ it exits, so an interrupted run stops at once and leaves no process behind.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
@@ -57,6 +56,8 @@ def lint_paths(paths: list[str], configurations: Configurations, jobs: int = 1,
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
         linters = Linters(configurations)
         return [f for file, shown in files for f in linters.lint_file(file, shown)], len(files)
+    import multiprocessing  # here, not at the top: a pre-commit run over a few files never pays for it
+
     chunk = max(1, len(files) // (jobs * 4))
     batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
     with terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations,)) as pool:
