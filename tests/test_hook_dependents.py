@@ -56,10 +56,14 @@ def write_project(root: Path) -> None:
         (root / path).write_text(text)
 
 
+def lint_hook() -> dict:
+    [hook] = [h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "durable-lint"]
+    return hook
+
+
 def hook_command() -> list[str]:
     """The durable-lint hook's entry as pre-commit runs it, with this interpreter."""
-    [hook] = [h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "durable-lint"]
-    program, *args = shlex.split(hook["entry"])
+    program, *args = shlex.split(lint_hook()["entry"])
     assert program == "durable-lint"
     return [sys.executable, "-m", "durable_lint", *args]
 
@@ -121,4 +125,5 @@ def test_without_the_flag_only_the_named_files_are_linted(tmp_path: Path, monkey
 
 def test_the_hook_passes_the_flag_and_the_readme_says_so() -> None:
     assert hook_command()[3:] == ["check", "--include-dependents"]
+    assert lint_hook()["require_serial"] is True  # one search for dependents, each finding reported once
     assert "--include-dependents" in (ROOT / "README.md").read_text()
