@@ -4,8 +4,9 @@ A finding about a helper is reported where orchestration code calls it, often in
 file a commit did not touch. The pre-commit hook passes `--include-dependents`, so a
 helper-only change is linted through the handlers that import it.
 
-Kept fast for a commit hook: a file is parsed only if its bytes mention the last part
-of a module being looked for, and each file is read and parsed at most once. Module
+Kept fast for a commit hook: a file's imports are read (with a regex, not a parser)
+only if its bytes mention the last part of a module being looked for, and each file
+is read at most once. Module
 names are matched against each dotted suffix of a file's path (`/repo/src/shop/ids.py`
 answers to `shop.ids` and `ids`, among others), which covers packages, flat Lambda
 folders and `src` layouts; a match too many only lints one file more.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 
@@ -62,14 +63,14 @@ class _Imports:
         packages: set[str] = set()
         for statement in _IMPORT.finditer(self._data or b""):
             imported = [
-                part.split()[0].decode("ascii", "replace")
+                part.split()[0].decode("utf-8", "replace")
                 for part in _COMMENT.sub(b"", statement["names"]).strip(b"()").replace(b"\\\n", b" ").split(b",")
                 if part.strip()
             ]
             if statement["module"] is None:
                 packages.update(imported)
                 continue
-            base = self._base(statement["module"].decode("ascii", "replace"))
+            base = self._base(statement["module"].decode("utf-8", "replace"))
             names.add(base)
             names.update(f"{base}.{name}" if base else name for name in imported)
         return names | packages, packages
@@ -92,7 +93,7 @@ _IMPORT = re.compile(
 _COMMENT = re.compile(rb"#[^\n]*")
 
 
-def dependents(changed: Iterable[Path], project: Iterable[Path]) -> list[Path]:
+def dependents(changed: Sequence[Path], project: Iterable[Path]) -> list[Path]:
     """Files of `project` that import a `changed` file, directly or transitively, in project order."""
     changed_real = {os.path.realpath(file) for file in changed}
     wanted: set[str] = set()
