@@ -8,6 +8,7 @@ one line on stderr, never a traceback. A subcommand is a parser built by a
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections import Counter
@@ -21,7 +22,7 @@ from durable_lint.discovery import iter_python_files
 from durable_lint.finding import Finding
 from durable_lint.output import ALIASES, FORMATS, STATISTICS_FORMATS, TEXT_FORMATS, Results, format_statistics, summary
 from durable_lint.rule import all_rules
-from durable_lint.run import Linters, lint_files
+from durable_lint.run import Linters, dependents_of, lint_files, terminate_raises
 
 STDIN = "-"
 
@@ -92,6 +93,8 @@ def _check_options(parser: argparse.ArgumentParser, fixing: bool) -> None:
     parser.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
     parser.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument("--include-dependents", action="store_true",
+                        help="also lint the project files that import the given files (the pre-commit hook's mode)")
     parser.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
                         help="worker processes for large trees (default: all cores)")
 
@@ -127,12 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say
         _discard_stdout()
         return 1
-    except OSError as error:  # stdout cannot take the output (a full disk, /dev/full)
-        if error.filename is not None:
+    except OSError as error:
+        if error.filename is not None or error.errno not in _OUTPUT_FULL:
             raise
         print(f"durable-lint: error: cannot write the output: {error.strerror}", file=sys.stderr)
         _discard_stdout()
         return 2
+
+
+# stdout cannot take the output: a full disk or /dev/full, a quota, a file size limit, a dead terminal.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _discard_stdout() -> None:
@@ -246,6 +253,8 @@ def _fix_stdin(args: argparse.Namespace, linters: Linters, results: Results) -> 
 def _files(args: argparse.Namespace, configurations: Configurations, unreadable: list[str]) -> list[tuple[Path, str]]:
     paths = args.paths or ["."]
     files = list(iter_python_files(paths, configurations.for_folder, unreadable))
+    if args.include_dependents:
+        files += dependents_of(files, configurations, unreadable)
     if args.respect_gitignore:
         from durable_lint.gitignore import without_ignored
 
@@ -289,7 +298,8 @@ def _fix(args: argparse.Namespace, linters: Linters, files: list[tuple[Path, str
         try:
             result = fix_file(linters.for_file(file), file, shown, unsafe=args.unsafe_fixes)
             if result.applied and not args.diff:
-                write(file, result)
+                with terminate_raises():  # a SIGTERM mid-write still removes the temporary file
+                    write(file, result)
         except FixError as error:
             print(f"durable-lint: error: {error}", file=sys.stderr)
             results.findings += error.remaining
