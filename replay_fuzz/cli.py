@@ -2,6 +2,7 @@
 
     durable-fuzz TARGET [--event JSON | --event-file PATH]... [--effect MODULE:FUNCTION]...
                  [--max-examples N] [--seed N] [--jobs N] [--format text|json] [--replay TOKEN]
+                 [--aws moto [--setup MODULE:FUNCTION]]
 
 Exit codes: 0 no problem, 1 problems, 2 usage error (one line on stderr).
 """
@@ -9,6 +10,7 @@ Exit codes: 0 no problem, 1 problems, 2 usage error (one line on stderr).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -16,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from replay_fuzz.api import fuzz
+from replay_fuzz.aws import KINDS, AwsError
+from replay_fuzz.aws import sandbox as aws_sandbox
+from replay_fuzz.config import ConfigError, load_settings
 from replay_fuzz.effects import EffectError
 from replay_fuzz.engine import StraightRunFailed
 from replay_fuzz.environments import EnvironmentStartFailed
@@ -50,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run in forked Lambda-like environments: replays land warm or cold (fresh globals, another PYTHONHASHSEED)")
     parser.add_argument("--jobs", type=int, metavar="N",
                         help="processes fuzzing at once (default: every core; the report does not depend on it)")
+    parser.add_argument("--aws", choices=KINDS, help="run every execution on AWS in memory (moto; pip install 'durable-lint[aws]')")
+    parser.add_argument("--setup", metavar="MODULE:FUNCTION", help="with --aws: creates the resources the handler expects, before every execution")
     parser.add_argument("--replay", metavar="TOKEN", help="run exactly the schedule of a reported problem")
     parser.add_argument("--database", metavar="DIR", help="Hypothesis example database folder (default .hypothesis/examples; share it between CI workers)")
     parser.add_argument("--no-database", action="store_true", help="do not read or write Hypothesis' example database")
@@ -81,17 +88,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         events = _events(args)
         if args.replay:
             Schedule.from_token(args.replay)
-        handlers = load_target(args.target)
-        reports = []
-        for name, handler in handlers:
-            reports.append(fuzz(
-                handler, events=events or [example_event(handler)], effects=args.effect, max_examples=args.max_examples,
-                seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
-                invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
-                replay=args.replay, database=None if args.no_database else (args.database or "default"),
-                progress=sys.stderr.isatty(), environments=args.environments, jobs=args.jobs,
-            ))
-    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied) as error:
+        settings = load_settings()
+        aws, setup = args.aws or settings.aws, args.setup or settings.setup
+        # AWS in memory opens before the target is imported, so the clients it creates at import use it.
+        with aws_sandbox(aws, settings.aws_effects) if aws else contextlib.nullcontext():
+            handlers = load_target(args.target)
+            reports = []
+            for name, handler in handlers:
+                reports.append(fuzz(
+                    handler, events=events or [example_event(handler)], effects=args.effect, max_examples=args.max_examples,
+                    seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
+                    invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
+                    replay=args.replay, database=None if args.no_database else (args.database or "default"),
+                    progress=sys.stderr.isatty(), environments=args.environments, jobs=args.jobs, aws=aws, setup=setup,
+                ))
+    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied, AwsError,
+            ConfigError) as error:
         print(f"durable-fuzz: error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # a malformed replay token

@@ -28,6 +28,7 @@ class EffectCall:
     operation: str | None  # the step's operation id; None when orchestration code ran it
     arguments: str
     semantics: str | None = None
+    repeat: str | None = None  # for AWS calls: "harmless" or "duplicate" (see replay_fuzz.aws_effects)
 
 
 _ledger: list[EffectCall] | None = None
@@ -68,15 +69,20 @@ def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def record_call(effect: str, arguments: str, repeat: str | None = None) -> None:
+    """Note a call of `effect` in the ledger of the execution in progress, if any, with the step running it."""
+    ledger = _ledger
+    if ledger is not None:
+        step = current_step()
+        call = EffectCall(effect, step[0] if step else None, arguments, step[1] if step else None, repeat)
+        with _lock:
+            ledger.append(call)
+
+
 def _recorder(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def effect(*args: Any, **kwargs: Any) -> Any:
-        ledger = _ledger
-        if ledger is not None:
-            step = current_step()
-            call = EffectCall(name, step[0] if step else None, _arguments(args, kwargs), step[1] if step else None)
-            with _lock:
-                ledger.append(call)
+        record_call(name, _arguments(args, kwargs))
         return function(*args, **kwargs)
 
     effect.__durable_fuzz_effect__ = True  # type: ignore[attr-defined]

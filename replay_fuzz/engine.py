@@ -32,6 +32,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import checks
+from replay_fuzz.aws import AwsSandbox
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Problem, Report
@@ -61,6 +62,7 @@ class Campaign:
     effects: tuple[str, ...] = ()
     allow_network: bool = False
     progress: Progress | None = None  # told (examples, executions, kinds found) every ten schedules
+    aws: AwsSandbox | None = None  # AWS in memory: reset and set up before each execution
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
     @contextlib.contextmanager
@@ -74,7 +76,11 @@ class Campaign:
             self.progress((self.report.examples, self.report.executions, tuple(found)))
 
     def run(self, schedule: Schedule) -> ExecutionRecord:
+        if self.aws is not None:
+            self.aws.prepare()
         record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
+        if self.aws is not None:
+            record.aws_state = self.aws.snapshot()
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
         return record
@@ -265,6 +271,8 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
     command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
     for effect in campaign.effects:
         command += ["--effect", effect]
+    if campaign.aws is not None:
+        command += ["--aws", "moto"] + (["--setup", campaign.aws.setup_name] if campaign.aws.setup_name else [])
     command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * (campaign.environments is not None)
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),

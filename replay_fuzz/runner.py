@@ -123,6 +123,7 @@ class ExecutionRecord:
     body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
     unfinished: str | None = None  # why the execution did not reach an outcome
     injected_failure_decided: bool = False  # an injected step failure exhausted its retries: not comparable
+    aws_state: dict[str, list[str]] | None = None  # what moto held after the execution (with --aws)
 
 
 @dataclass(frozen=True)
