@@ -11,8 +11,8 @@ Which repeats matter is the call's *repeat kind*:
 | kind        | what a repeat is                                       | calls |
 |-------------|--------------------------------------------------------|-------|
 | `read`      | not an effect, not recorded                            | `Get*`, `BatchGet*`, `Query`, `Scan`, `List*`, `Describe*`, `Head*`, SQS `ReceiveMessage` |
-| `harmless`  | harmless when the parameters are the same              | DynamoDB `PutItem`/`DeleteItem`/`BatchWriteItem`, `UpdateItem` with `SET`/`REMOVE` only; S3 `PutObject`/`DeleteObject`/`CopyObject`; SQS `DeleteMessage`; a write whose `ConditionExpression` uses `attribute_not_exists` or `NOT contains`; SQS/SNS sends to a FIFO queue or topic (deduplication id or content-based deduplication); any call carrying `ClientToken`/`ClientRequestToken`; Step Functions `StartExecution` with a `name` |
-| `duplicate` | every repeat is a duplicate effect                     | SQS `SendMessage`/`SendMessageBatch` to a standard queue, SNS `Publish`/`PublishBatch`, SES/SES v2 `SendEmail`/`SendRawEmail`/`SendTemplatedEmail`/`SendBulk*`, EventBridge `PutEvents`, Kinesis `PutRecord(s)`, Firehose `PutRecord(Batch)`, `UpdateItem` with `ADD` or `list_append`, asynchronous Lambda `Invoke` (`InvocationType="Event"`), Step Functions `StartExecution` without a `name` |
+| `harmless`  | harmless when the parameters are the same              | DynamoDB `PutItem`/`DeleteItem`/`BatchWriteItem`, `UpdateItem` with plain `SET`/`REMOVE`; S3 `PutObject`/`DeleteObject`/`CopyObject`; SQS `DeleteMessage`; a write whose `ConditionExpression` uses `attribute_not_exists` or `NOT contains`; SQS/SNS sends to a FIFO queue or topic (deduplication id or content-based deduplication); any call carrying `ClientToken`/`ClientRequestToken`; Step Functions `StartExecution` with a `name` |
+| `duplicate` | every repeat is a duplicate effect                     | SQS `SendMessage`/`SendMessageBatch` to a standard queue, SNS `Publish`/`PublishBatch`, SES/SES v2 `SendEmail`/`SendRawEmail`/`SendTemplatedEmail`/`SendBulk*`, EventBridge `PutEvents`, Kinesis `PutRecord(s)`, Firehose `PutRecord(Batch)`, `UpdateItem` with `ADD`, `list_append` or `SET` arithmetic (`stock = stock - :n`), asynchronous Lambda `Invoke` (`InvocationType="Event"`), Step Functions `StartExecution` without a `name` |
 | `effect`    | as an `--effect`: flagged when re-run with other parameters, from orchestration code more often than in the reference, or in an `AT_MOST_ONCE` step | every other call |
 
 A repeat with *other* parameters (a fresh idempotency key, a new timestamp) is a
@@ -51,7 +51,8 @@ _DUPLICATES = {
 }
 _IDEMPOTENCY_TOKENS = ("ClientToken", "ClientRequestToken")
 _GUARD = re.compile(r"attribute_not_exists|\bNOT\s+contains\s*\(", re.IGNORECASE)
-_ACCUMULATES = re.compile(r"(^|\s)ADD\s|list_append\s*\(", re.IGNORECASE)
+# ADD, list_append, or SET arithmetic on an attribute (`SET stock = stock - :n`)
+_ACCUMULATES = re.compile(r"(^|\s)ADD\s|list_append\s*\(|=\s*(?:[#\w.\[\]]+|\w+\([^)]*\))\s*[-+]\s*[:#\w]", re.IGNORECASE)
 
 _overrides: dict[str, str] = {}
 
