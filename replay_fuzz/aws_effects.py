@@ -150,4 +150,12 @@ def install(overrides: Mapping[str, str] | None = None, before_send: Any = None)
         if isinstance(existing, Session | BaseClient):
             events = existing.meta.events if isinstance(existing, BaseClient) else existing.get_component("event_emitter")
             for event, handler in wanted:
-                events.register(event, handler, unique_id=f"durable-fuzz-{event}")
+                if not _registered(events, event, handler):
+                    events.register(event, handler)
+
+
+def _registered(events: Any, event: str, handler: Any) -> bool:
+    """Whether `handler` already hears `event` there (a second registration would run it twice:
+    botocore calls every before-send handler, so moto would run each request twice)."""
+    emitter = getattr(events, "_emitter", events)  # a client's EventAliaser wraps the emitter
+    return handler in emitter._handlers.prefix_search(event)  # noqa: SLF001 - botocore has no public lookup

@@ -1,0 +1,205 @@
+"""durable-fuzz --aws moto: AWS in memory, every AWS call an effect, AWS state compared."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+from replay_fuzz import fuzz
+from replay_fuzz.aws_effects import DUPLICATE, EFFECT, HARMLESS, READ, repeat_kind
+from replay_fuzz.aws_state import first_difference
+from replay_fuzz.cli import main
+from tests.fuzz_targets import aws_handlers
+
+SETUP = "tests.fuzz_targets.aws_handlers:resources"
+
+
+def _fuzz(handler, **options):  # noqa: ANN001, ANN202
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Powertools warns that no Lambda context was registered
+        return fuzz(handler, aws="moto", setup=SETUP, max_examples=0, database=None, **options)
+
+
+@pytest.mark.parametrize(
+    ("handler", "effect"),
+    [(aws_handlers.queue_send, "sqs.SendMessage"), (aws_handlers.counter, "dynamodb.UpdateItem"),
+     (aws_handlers.email_from_orchestration, "ses.SendEmail")],
+    ids=["sqs-send-in-step", "update-item-add", "ses-from-orchestration"],
+)
+def test_an_aws_duplicate_is_reported_without_naming_effects(handler, effect) -> None:
+    report = _fuzz(handler)
+    kinds = {problem.kind: problem for problem in report.problems}
+    assert set(kinds) == {"duplicate-effect", "state-mismatch"}, report.text()
+    assert kinds["duplicate-effect"].message.startswith(effect)
+    assert "--aws moto --setup tests.fuzz_targets.aws_handlers:resources" in kinds["state-mismatch"].reproduce
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [aws_handlers.queue_send_deduplicated, aws_handlers.counter_guarded, aws_handlers.email_in_guarded_step,
+     aws_handlers.powertools_idempotent],
+    ids=["fifo-deduplication-id", "conditional-update", "email-behind-conditional-write", "powertools-idempotency"],
+)
+def test_idempotent_aws_handlers_come_back_clean(handler) -> None:
+    report = _fuzz(handler)
+    assert report.problems == [], report.text()
+    assert report.fault_points_exercised == report.fault_points > 0
+
+
+def test_the_state_shows_side_by_side_where_it_first_differs() -> None:
+    problem = next(p for p in _fuzz(aws_handlers.counter).problems if p.kind == "state-mismatch")
+    assert problem.message == "dynamodb table counters differs from the straight-through run's"
+    assert problem.reference == '{"name":"visits"} => {"hits":"1","name":"visits"}'
+    assert problem.observed == '{"name":"visits"} => {"hits":"2","name":"visits"}'
+
+
+def test_an_override_in_pyproject_changes_the_repeat_kind(tmp_path, monkeypatch) -> None:
+    """Declared harmless, the queue send is no duplicate effect; the queue still holds two jobs."""
+    (tmp_path / "pyproject.toml").write_text('[tool.durable-fuzz.aws-effects]\n"sqs.SendMessage" = "harmless"\n')
+    monkeypatch.chdir(tmp_path)
+    report = _fuzz(aws_handlers.queue_send)
+    assert [problem.kind for problem in report.problems] == ["state-mismatch"], report.text()
+    assert problem_observed_twice(report.problems[0].observed)
+
+
+def problem_observed_twice(observed: str) -> bool:
+    return observed.endswith("(x2)")
+
+
+def test_aws_in_memory_reaches_forked_environments() -> None:
+    """Invocations in warm and cold environments share the fuzzer's moto: the duplicate shows in its state."""
+    report = _fuzz(aws_handlers.queue_send, environments=True, jobs=1)
+    assert {problem.kind for problem in report.problems} == {"duplicate-effect", "state-mismatch"}, report.text()
+    assert "--environments" in report.problems[0].reproduce
+
+
+def test_the_network_guard_stays_on_with_aws_in_memory() -> None:
+    report = _fuzz(aws_handlers.guard_watch)
+    assert report.problems == [] and report.executions > 0
+    from replay_fuzz.engine import Campaign
+    from replay_fuzz.runner import RunOptions
+    from replay_fuzz.schedule import Schedule
+    from replay_fuzz.aws import sandbox
+
+    with sandbox("moto") as box:
+        box.setup = aws_handlers.resources
+        campaign = Campaign(aws_handlers.guard_watch, {}, "guard", RunOptions(), aws=box)
+        with campaign.guarded():
+            record = campaign.run(Schedule())
+    assert record.outcome is not None and record.outcome.result == '"replay_fuzz.guard"'
+
+
+@pytest.mark.parametrize(
+    ("effect", "params", "kind"),
+    [
+        ("dynamodb.GetItem", {}, READ), ("dynamodb.Query", {}, READ), ("s3.ListObjectsV2", {}, READ),
+        ("sqs.ReceiveMessage", {}, READ), ("ec2.DescribeInstances", {}, READ),
+        ("dynamodb.PutItem", {"TableName": "t"}, HARMLESS), ("s3.PutObject", {}, HARMLESS),
+        ("dynamodb.DeleteItem", {}, HARMLESS),
+        ("dynamodb.PutItem", {"ConditionExpression": "attribute_not_exists(pk)"}, HARMLESS),
+        ("sqs.SendMessage", {"QueueUrl": "https://sqs/1/q.fifo", "MessageDeduplicationId": "d"}, HARMLESS),
+        ("ec2.RunInstances", {"ClientToken": "t-1"}, HARMLESS),
+        ("stepfunctions.StartExecution", {"name": "order-1"}, HARMLESS),
+        ("dynamodb.UpdateItem", {"UpdateExpression": "SET #s = :s"}, HARMLESS),
+        ("sqs.SendMessage", {"QueueUrl": "https://sqs/1/q"}, DUPLICATE), ("sns.Publish", {}, DUPLICATE),
+        ("ses.SendEmail", {}, DUPLICATE), ("sesv2.SendEmail", {}, DUPLICATE), ("events.PutEvents", {}, DUPLICATE),
+        ("dynamodb.UpdateItem", {"UpdateExpression": "ADD hits :one"}, DUPLICATE),
+        ("dynamodb.UpdateItem", {"UpdateExpression": "SET items = list_append(items, :new)"}, DUPLICATE),
+        ("dynamodb.UpdateItem", {"UpdateExpression": "SET stock = stock - :n"}, DUPLICATE),
+        ("dynamodb.UpdateItem", {"AttributeUpdates": {"hits": {"Action": "ADD", "Value": 1}}}, DUPLICATE),
+        ("lambda.Invoke", {"InvocationType": "Event"}, DUPLICATE),
+        ("stepfunctions.StartExecution", {}, DUPLICATE),
+        ("lambda.Invoke", {}, EFFECT), ("secretsmanager.PutSecretValue", {}, EFFECT),
+    ],
+)
+def test_the_repeat_kind_table(effect, params, kind) -> None:
+    assert repeat_kind(effect, params) == kind
+
+
+def test_first_difference_pairs_keyed_items_and_counts_repeats() -> None:
+    reference = {"dynamodb table t": ['{"id":"a"} => 1', '{"id":"b"} => 1'], "sqs queue q": ["m"]}
+    assert first_difference(reference, reference) is None
+    assert first_difference(reference, {**reference, "sqs queue q": ["m", "m"]}) == ("sqs queue q", "m", "m (x2)")
+    changed = {**reference, "dynamodb table t": ['{"id":"a"} => 1', '{"id":"b"} => 2']}
+    assert first_difference(reference, changed) == ("dynamodb table t", '{"id":"b"} => 1', '{"id":"b"} => 2')
+    assert first_difference(reference, {**reference, "sqs queue q": []}) == ("sqs queue q", "m", "(absent)")
+
+
+TARGET = str(Path(aws_handlers.__file__))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--setup", SETUP], "--setup prepares AWS in memory: give --aws moto with it"),
+        (["--aws", "moto", "--setup", "tests.fuzz_targets.aws_handlers:nothing"], "has no function 'nothing'"),
+        (["--aws", "moto", "--setup", "resources"], "expected MODULE:FUNCTION"),
+    ],
+)
+def test_aws_usage_errors_are_one_line(arguments, message, capsys) -> None:
+    code = main([f"{TARGET}:queue_send", "--max-examples", "0", "--no-database", *arguments])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.count("\n") == 1 and message in captured.err, captured.err
+
+
+def test_a_setup_that_raises_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "broken_setup.py").write_text("def resources():\n    raise RuntimeError('no quota')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code = main([f"{TARGET}:queue_send", "--max-examples", "0", "--no-database", "--aws", "moto", "--setup", "broken_setup:resources"])
+    assert code == 2
+    assert capsys.readouterr().err == "durable-fuzz: error: --setup broken_setup:resources: raised RuntimeError: no quota\n"
+
+
+def test_without_moto_the_error_says_how_to_install_it(capsys, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "moto", None)  # as if it were not installed
+    code = main([f"{TARGET}:queue_send", "--no-database", "--aws", "moto", "--setup", SETUP])
+    assert code == 2
+    assert capsys.readouterr().err == ("durable-fuzz: error: --aws moto needs moto, which is not installed: "
+                                       "pip install 'durable-lint[aws]'\n")
+
+
+def test_a_bad_override_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.durable-fuzz.aws-effects]\n"SendMessage" = "fine"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main([f"{TARGET}:queue_send", "--no-database", "--aws", "moto"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "pyproject.toml: [tool.durable-fuzz].aws-effects: 'SendMessage' = 'fine'" in error
+
+
+def test_moto_stays_out_of_a_run_without_aws(tmp_path) -> None:
+    """moto costs about half a second to import (boto3 comes with the SDK anyway)."""
+    handler = tmp_path / "plain.py"
+    handler.write_text(textwrap.dedent('''
+        from aws_durable_execution_sdk_python import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            return context.step(lambda _: "ok", name="ok")
+    '''))
+    script = ("import sys; from replay_fuzz.cli import main; "
+              f"code = main([{str(handler)!r}, '--max-examples', '0', '--no-database', '--jobs', '1']); "
+              "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('moto', 'aws_lambda_powertools')))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert result.stdout.splitlines()[-1] == "0 []"
+
+
+def test_a_client_made_before_the_sandbox_opened_is_adopted_once() -> None:
+    """A client that outlives one run (a module-level one, or cached) answers and records each call once in the next."""
+    from replay_fuzz import effects
+    from replay_fuzz.aws import sandbox
+
+    for _ in range(2):
+        with sandbox("moto") as box:
+            box.setup = aws_handlers.resources
+            box.prepare()
+            ledger: list[effects.EffectCall] = []
+            with effects.recording(ledger):
+                aws_handlers._count({"UpdateExpression": "ADD hits :one", "ExpressionAttributeValues": {":one": {"N": "1"}}})
+            assert [call.effect for call in ledger] == ["dynamodb.UpdateItem"]
+            assert box.snapshot()["dynamodb table counters"] == ['{"name":"visits"} => {"hits":"1","name":"visits"}']
