@@ -148,12 +148,12 @@ def _endpoint_settings() -> list[str]:
 
 
 _AWS_FAILURES = ("NoCredentialsError", "NoRegionError", "EndpointConnectionError", "Unable to locate credentials",
-                 "amazonaws.com", "ClientError", "InvalidClientTokenId", "UnrecognizedClientException",
-                 "ExpiredToken", "You must specify a region")
+                 "You must specify a region", "amazonaws.com", "InvalidClientTokenId", "UnrecognizedClientException",
+                 "ExpiredToken", "AccessDenied")
 
 
 def hint(failure: str) -> str:
-    """A suggestion for a reference run that failed as code calling AWS fails without it, or ''."""
+    """For a failure that looks like code calling AWS without it, a suggestion in parentheses; else ''."""
     if _active is None and any(marker in failure for marker in _AWS_FAILURES):
-        return "it looks like the handler calls AWS: run it on AWS in memory with --aws moto --setup MODULE:FUNCTION"
+        return " (the handler calls AWS? run it on AWS in memory: --aws moto --setup MODULE:FUNCTION)"
     return ""

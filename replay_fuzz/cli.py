@@ -19,6 +19,7 @@ from typing import Any
 
 from replay_fuzz.api import fuzz
 from replay_fuzz.aws import KINDS, AwsError
+from replay_fuzz.aws import hint as aws_hint
 from replay_fuzz.aws import sandbox as aws_sandbox
 from replay_fuzz.config import ConfigError, load_settings
 from replay_fuzz.effects import EffectError
@@ -104,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ))
     except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied, AwsError,
             ConfigError) as error:
-        print(f"durable-fuzz: error: {error}", file=sys.stderr)
+        print(f"durable-fuzz: error: {error}{aws_hint(str(error))}", file=sys.stderr)
         return 2
     except ValueError as error:  # a malformed replay token
         print(f"durable-fuzz: error: --replay: {error}", file=sys.stderr)

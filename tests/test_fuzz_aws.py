@@ -203,3 +203,23 @@ def test_a_client_made_before_the_sandbox_opened_is_adopted_once() -> None:
                 aws_handlers._count({"UpdateExpression": "ADD hits :one", "ExpressionAttributeValues": {":one": {"N": "1"}}})
             assert [call.effect for call in ledger] == ["dynamodb.UpdateItem"]
             assert box.snapshot()["dynamodb table counters"] == ['{"name":"visits"} => {"hits":"1","name":"visits"}']
+
+
+def test_a_handler_that_needs_aws_is_pointed_to_aws_in_memory(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "needs_aws.py").write_text(textwrap.dedent('''
+        import boto3
+        from aws_durable_execution_sdk_python import durable_execution
+
+        queue = boto3.client("sqs")  # no region outside Lambda: fails at import
+
+        @durable_execution
+        def handler(event, context):
+            return "ok"
+    '''))
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    assert main([str(tmp_path / "needs_aws.py"), "--no-database"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "NoRegionError" in error
+    assert error.endswith("(the handler calls AWS? run it on AWS in memory: --aws moto --setup MODULE:FUNCTION)\n")
