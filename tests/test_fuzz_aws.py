@@ -223,3 +223,19 @@ def test_a_handler_that_needs_aws_is_pointed_to_aws_in_memory(tmp_path, capsys, 
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "NoRegionError" in error
     assert error.endswith("(the handler calls AWS? run it on AWS in memory: --aws moto --setup MODULE:FUNCTION)\n")
+
+
+def test_the_shop_example_loses_stock_only_aws_in_memory_shows(capsys, monkeypatch) -> None:
+    """examples/fuzz/shop.py as the README runs it: its FIFO send and guarded e-mail are clean, its stock bug is not."""
+    folder = Path(__file__).resolve().parent.parent / "examples" / "fuzz"
+    monkeypatch.chdir(folder)
+    code = main(["shop.py", "--aws", "moto", "--setup", "shop_setup:resources", "--max-examples", "0", "--no-database",
+                 "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    problems = {problem["kind"]: problem for problem in report["problems"]}
+    assert set(problems) == {"duplicate-effect", "state-mismatch"}, report
+    assert problems["duplicate-effect"]["message"].startswith("dynamodb.UpdateItem ran 2 times")
+    assert problems["state-mismatch"]["message"] == "dynamodb table inventory differs from the straight-through run's"
+    assert (problems["state-mismatch"]["reference"], problems["state-mismatch"]["observed"]) == (
+        '{"sku":"lamp"} => {"sku":"lamp","stock":"8"}', '{"sku":"lamp"} => {"sku":"lamp","stock":"6"}')
