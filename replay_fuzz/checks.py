@@ -167,10 +167,16 @@ def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> 
                    else "in an AT_MOST_ONCE step" if semantics == "AT_MOST_ONCE_PER_RETRY" else "in the same step")
             findings.append(Difference("duplicate-effect", f"{effect} ran {len(calls)} times {why}, {len(recorded)} in the straight-through run",
                                     reference=f"{effect}({recorded[0].arguments}) x{len(recorded)}",
-                                    observed=f"{effect}({calls[0].arguments}) x{len(calls)}"))
+                                    observed=f"{effect}({calls[0].arguments}) x{len(calls)}{_attempts(calls)}"))
         if findings:
             break
     return findings[:1]
+
+
+def _attempts(calls: list[EffectCall]) -> str:
+    """Which runs of the step's body made the calls, when more than one did."""
+    runs = sorted({call.attempt for call in calls if call.attempt is not None})
+    return f" in runs {', '.join(map(str, runs))} of its body" if len(runs) > 1 else ""
 
 
 def _comparable_effects(record: ExecutionRecord) -> ExecutionRecord:

@@ -169,7 +169,7 @@ class _Observer:
         if not is_step:
             result = body()
         else:
-            effects.enter_step(op, self.record.semantics.get(op))
+            effects.enter_step(op, self.record.semantics.get(op), runs)
             try:
                 with entropy.step_randomness(f"step:{op}:{self.schedule.body_seed_index(op, runs)}"):
                     result = body()

@@ -37,6 +37,8 @@ def test_an_aws_duplicate_is_reported_without_naming_effects(handler, effect) ->
     kinds = {problem.kind: problem for problem in report.problems}
     assert set(kinds) == {"duplicate-effect", "state-mismatch"}, report.text()
     assert kinds["duplicate-effect"].message.startswith(effect)
+    if handler is not aws_handlers.email_from_orchestration:  # a step's calls say which run of its body made them
+        assert kinds["duplicate-effect"].observed.endswith(" x2 in runs 1, 2 of its body")
     assert "--aws moto --setup tests.fuzz_targets.aws_handlers:resources" in kinds["state-mismatch"].reproduce
 
 
@@ -239,3 +241,11 @@ def test_the_shop_example_loses_stock_only_aws_in_memory_shows(capsys, monkeypat
     assert problems["state-mismatch"]["message"] == "dynamodb table inventory differs from the straight-through run's"
     assert (problems["state-mismatch"]["reference"], problems["state-mismatch"]["observed"]) == (
         '{"sku":"lamp"} => {"sku":"lamp","stock":"8"}', '{"sku":"lamp"} => {"sku":"lamp","stock":"6"}')
+
+
+def test_aws_and_setup_can_come_from_pyproject(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[tool.durable-fuzz]\naws = "moto"\nsetup = "{SETUP}"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
+    assert main([f"{TARGET}:queue_send", "--max-examples", "0", "--no-database"]) == 1
+    assert "[state-mismatch] sqs queue jobs differs" in capsys.readouterr().out
