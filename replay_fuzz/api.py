@@ -79,6 +79,7 @@ def fuzz(
     progress: bool = False,
     environments: bool = False,
     jobs: int | None = None,
+    allow_failing_reference: bool = False,
     aws: str | None = None,
     setup: str | Callable[[], Any] | None = None,
 ) -> Report:
@@ -96,7 +97,8 @@ def fuzz(
     `environments` runs every execution in forked execution environments, each
     invocation landing warm or cold as the schedule says (the handler must be
     importable by its module path). `jobs` is how many processes fuzz at once (default:
-    the cores available; results do not depend on it).
+    the cores available; results do not depend on it). A straight-through run that does
+    not succeed raises `StraightRunFailed` saying why, unless `allow_failing_reference`.
     `aws="moto"` runs every execution on AWS in memory (moto), each starting from the
     state `setup` (a function or "module:function") creates; every boto3 call is then
     an effect and what AWS holds after an execution is part of its outcome. Create
@@ -119,7 +121,7 @@ def fuzz(
     examples = DEFAULTS.max_examples if max_examples is None else max_examples
     started = time.perf_counter()
     with _aws_sandbox(aws, setup) as sandbox:
-        pool = (EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects),
+        pool = (EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects), allow_network,
                                 sandbox and sandbox.answer, aws_effects.current_overrides()) if environments else None)
         try:
             if pool is not None:
@@ -127,7 +129,7 @@ def fuzz(
             with _quiet_sdk_logs():
                 for event in events:
                     campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects),
-                                        allow_network, aws=sandbox)
+                                        allow_network, allow_failing_reference=allow_failing_reference, aws=sandbox)
                     report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
                                                      replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
         finally:

@@ -16,7 +16,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from durable_lint.config import find_pyproject
 from replay_fuzz.aws_effects import REPEAT_KINDS
 
 _KEYS = ("aws", "setup", "aws-effects")
@@ -33,9 +32,13 @@ class FuzzSettings:
     aws_effects: dict[str, str] = field(default_factory=dict)
 
 
+def _nearest_pyproject(start: Path) -> Path | None:
+    return next((folder / "pyproject.toml" for folder in (start, *start.parents) if (folder / "pyproject.toml").is_file()), None)
+
+
 def load_settings(start: Path | None = None) -> FuzzSettings:
     """The table of the nearest pyproject.toml above `start` (cwd), or the defaults."""
-    path = find_pyproject((start or Path.cwd()).resolve())
+    path = _nearest_pyproject((start or Path.cwd()).resolve())
     if path is None:
         return FuzzSettings()
     try:

@@ -29,6 +29,12 @@ from typing import Any
 HASH_SEEDS = (101, 202, 303)  # PYTHONHASHSEED of zygote 0, 1, 2
 
 
+def _socket_folder() -> str | None:
+    """Where the listeners' sockets go: the temporary folder, unless its path is too long for a
+    Unix socket address (about 100 bytes), as a long TMPDIR makes it; then /tmp."""
+    return None if len(tempfile.gettempdir()) < 60 else "/tmp"
+
+
 class EnvironmentStartFailed(Exception):
     """An environment could not be started (the target failed to import in it)."""
 
@@ -77,12 +83,13 @@ class EnvironmentPool:
     hands to a zygote with every fork request.
     """
 
-    def __init__(self, target: str, effects: list[str], aws: Callable[[Any], Any] | None = None,
-                 aws_overrides: dict[str, str] | None = None) -> None:
+    def __init__(self, target: str, effects: list[str], allow_network: bool = False,
+                 aws: Callable[[Any], Any] | None = None, aws_overrides: dict[str, str] | None = None) -> None:
         self._authkey = secrets.token_bytes(16)
-        self._folder = tempfile.mkdtemp(prefix="durable-fuzz-")
+        self._folder = tempfile.mkdtemp(prefix="durable-fuzz-", dir=_socket_folder())
         self._setup = {"target": target, "effects": effects, "sys_path": [p or os.getcwd() for p in sys.path],
-                       "authkey": self._authkey.hex(), "aws": None if aws is None else dict(aws_overrides or {})}
+                       "authkey": self._authkey.hex(), "allow_network": allow_network,
+                       "aws": None if aws is None else dict(aws_overrides or {})}
         self._aws = aws
         self._owner = os.getpid()
         self._zygotes: dict[int, subprocess.Popen[str]] = {}
