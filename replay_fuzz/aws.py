@@ -155,5 +155,5 @@ _AWS_FAILURES = ("NoCredentialsError", "NoRegionError", "EndpointConnectionError
 def hint(failure: str) -> str:
     """For a failure that looks like code calling AWS without it, a suggestion in parentheses; else ''."""
     if _active is None and "--aws moto" not in failure and any(marker in failure for marker in _AWS_FAILURES):
-        return " (the handler calls AWS? run it on AWS in memory: --aws moto --setup MODULE:FUNCTION)"
+        return " (it calls AWS: try AWS in memory, --aws moto --setup MODULE:FUNCTION)"
     return ""

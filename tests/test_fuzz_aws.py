@@ -213,7 +213,7 @@ def test_a_handler_that_needs_aws_is_pointed_to_aws_in_memory(tmp_path, capsys, 
     assert main([str(tmp_path / "needs_aws.py"), "--no-database"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "NoRegionError" in error
-    assert error.endswith("(the handler calls AWS? run it on AWS in memory: --aws moto --setup MODULE:FUNCTION)\n")
+    assert error.endswith("(it calls AWS: try AWS in memory, --aws moto --setup MODULE:FUNCTION)\n")
 
 
 def test_the_shop_example_loses_stock_only_aws_in_memory_shows(capsys, monkeypatch) -> None:
@@ -238,3 +238,29 @@ def test_aws_and_setup_can_come_from_pyproject(tmp_path, capsys, monkeypatch) ->
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
     assert main([f"{TARGET}:queue_send", "--max-examples", "0", "--no-database"]) == 1
     assert "[state-mismatch] sqs queue jobs differs" in capsys.readouterr().out
+
+
+def test_a_reference_that_fails_on_aws_credentials_suggests_aws_in_memory(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "no_credentials.py").write_text(textwrap.dedent('''
+        import boto3
+        from aws_durable_execution_sdk_python import durable_execution
+        from aws_durable_execution_sdk_python.config import StepConfig
+        from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
+
+        def count_queues(_):
+            return len(boto3.client("sqs", region_name="us-east-1").list_queues().get("QueueUrls", []))
+
+        @durable_execution
+        def handler(event, context):
+            once = StepConfig(retry_strategy=create_retry_strategy(RetryStrategyConfig(max_attempts=1)))
+            return context.step(count_queues, name="count", config=once)
+    '''))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main([str(tmp_path / "no_credentials.py"), "--no-database", "--max-examples", "0"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "step 'count' failed in the straight-through run: NoCredentialsError" in error, error
+    assert error.endswith("(it calls AWS: try AWS in memory, --aws moto --setup MODULE:FUNCTION)\n")
