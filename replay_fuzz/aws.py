@@ -24,7 +24,7 @@ import contextlib
 import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from replay_fuzz import aws_state
@@ -50,7 +50,6 @@ class AwsSandbox:
 
     setup: Callable[[], Any] | None = None
     setup_name: str | None = None  # as the user named it, for reproduce commands
-    _mock: Any = field(default=None, repr=False)
 
     def prepare(self) -> None:
         """Empty moto, then run the setup function: every execution starts from this state."""
@@ -130,7 +129,7 @@ def sandbox(kind: str, overrides: Mapping[str, str] | None = None) -> Iterator[A
     mock = mock_aws()
     mock.start()
     aws_effects.install(overrides, before_send=botocore_stubber)
-    _active = AwsSandbox(_mock=mock)
+    _active = AwsSandbox()
     try:
         yield _active
     finally:

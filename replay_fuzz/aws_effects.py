@@ -6,14 +6,24 @@ recording starts), notes each call in the ledger of the execution in progress, w
 the step running it (or orchestration code), as effect `service.Operation` (boto3's
 service name) with its parameters. No `--effect` is needed.
 
-Which repeats matter is the call's *repeat kind*:
+Which repeats matter is the call's *repeat kind* (README: "Handlers that call AWS"):
 
-| kind        | what a repeat is                                       | calls |
-|-------------|--------------------------------------------------------|-------|
-| `read`      | not an effect, not recorded                            | `Get*`, `BatchGet*`, `Query`, `Scan`, `List*`, `Describe*`, `Head*`, SQS `ReceiveMessage` |
-| `harmless`  | harmless when the parameters are the same              | DynamoDB `PutItem`/`DeleteItem`/`BatchWriteItem`, `UpdateItem` with plain `SET`/`REMOVE`; S3 `PutObject`/`DeleteObject`/`CopyObject`; SQS `DeleteMessage`; a write whose `ConditionExpression` uses `attribute_not_exists` or `NOT contains`; SQS/SNS sends to a FIFO queue or topic (deduplication id or content-based deduplication); any call carrying `ClientToken`/`ClientRequestToken`; Step Functions `StartExecution` with a `name` |
-| `duplicate` | every repeat is a duplicate effect                     | SQS `SendMessage`/`SendMessageBatch` to a standard queue, SNS `Publish`/`PublishBatch`, SES/SES v2 `SendEmail`/`SendRawEmail`/`SendTemplatedEmail`/`SendBulk*`, EventBridge `PutEvents`, Kinesis `PutRecord(s)`, Firehose `PutRecord(Batch)`, `UpdateItem` with `ADD`, `list_append` or `SET` arithmetic (`stock = stock - :n`), asynchronous Lambda `Invoke` (`InvocationType="Event"`), Step Functions `StartExecution` without a `name` |
-| `effect`    | as an `--effect`: flagged when re-run with other parameters, from orchestration code more often than in the reference, or in an `AT_MOST_ONCE` step | every other call |
+- `read`, not an effect and not recorded: `Get*`, `BatchGet*`, `Query`, `Scan`, `List*`,
+  `Describe*`, `Head*`, SQS `ReceiveMessage`.
+- `harmless`, a problem only when repeated with other parameters: DynamoDB `PutItem`,
+  `DeleteItem`, `BatchWriteItem`, `UpdateItem` with plain `SET`/`REMOVE`; S3 `PutObject`,
+  `DeleteObject`, `CopyObject`; SQS `DeleteMessage`; a write whose `ConditionExpression`
+  uses `attribute_not_exists` or `NOT contains`; SQS and SNS sends to a FIFO queue or topic
+  (deduplication id or content-based deduplication); any call carrying `ClientToken` or
+  `ClientRequestToken`; Step Functions `StartExecution` with a `name`.
+- `duplicate`, a problem whenever it repeats: SQS `SendMessage(Batch)` to a standard queue,
+  SNS `Publish(Batch)`, SES and SES v2 `SendEmail`/`SendRawEmail`/`SendTemplatedEmail`/
+  `SendBulk*`, EventBridge `PutEvents`, Kinesis and Firehose `PutRecord(s)`, `UpdateItem`
+  with `ADD`, `list_append` or `SET` arithmetic (`stock = stock - :n`), asynchronous Lambda
+  `Invoke` (`InvocationType="Event"`), Step Functions `StartExecution` without a `name`.
+- `effect`, every other call: as an `--effect`, a problem when re-run with other
+  parameters, from orchestration code more often than in the reference, or in an
+  `AT_MOST_ONCE` step.
 
 A repeat with *other* parameters (a fresh idempotency key, a new timestamp) is a
 problem for every kind. `[tool.durable-fuzz.aws-effects]` in pyproject.toml overrides

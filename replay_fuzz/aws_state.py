@@ -117,7 +117,7 @@ def first_difference(reference: Snapshot, observed: Snapshot) -> tuple[str, str,
         if expected == found:
             continue
         if expected is None or found is None:
-            return resource, "(no such resource)" if expected is None else "(exists)", "(no such resource)" if found is None else "(exists)"
+            return resource, _existence(expected), _existence(found)
         expected_counts, found_counts = Counter(expected), Counter(found)
         for item in expected + found:
             if expected_counts[item] != found_counts[item]:
@@ -126,6 +126,10 @@ def first_difference(reference: Snapshot, observed: Snapshot) -> tuple[str, str,
                 right = _shown(item, found_counts[item], found, key)
                 return resource, left, right
     return None
+
+
+def _existence(items: list[str] | None) -> str:
+    return "(no such resource)" if items is None else f"(exists, {len(items)} item(s))"
 
 
 KEYED = " => "  # between an item's key and its value

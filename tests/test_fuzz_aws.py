@@ -142,7 +142,8 @@ def test_aws_usage_errors_are_one_line(arguments, message, capsys) -> None:
 def test_a_setup_that_raises_is_one_line(tmp_path, capsys, monkeypatch) -> None:
     (tmp_path / "broken_setup.py").write_text("def resources():\n    raise RuntimeError('no quota')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    code = main([f"{TARGET}:queue_send", "--max-examples", "0", "--no-database", "--aws", "moto", "--setup", "broken_setup:resources"])
+    code = main([f"{TARGET}:queue_send", "--max-examples", "0", "--no-database",
+                 "--aws", "moto", "--setup", "broken_setup:resources"])
     assert code == 2
     assert capsys.readouterr().err == "durable-fuzz: error: --setup broken_setup:resources: raised RuntimeError: no quota\n"
 
@@ -264,3 +265,25 @@ def test_a_reference_that_fails_on_aws_credentials_suggests_aws_in_memory(tmp_pa
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "step 'count' failed in the straight-through run: NoCredentialsError" in error, error
     assert error.endswith("(it calls AWS: try AWS in memory, --aws moto --setup MODULE:FUNCTION)\n")
+
+
+def test_a_snapshot_reads_every_service_without_changing_it() -> None:
+    from replay_fuzz.aws import sandbox
+
+    with sandbox("moto") as box:
+        box.setup = aws_handlers.resources
+        box.prepare()
+        s3, sns = aws_handlers.client("s3"), aws_handlers.client("sns")
+        s3.create_bucket(Bucket="receipts")
+        s3.put_object(Bucket="receipts", Key="o-1.txt", Body=b"paid")
+        topic = sns.create_topic(Name="orders")["TopicArn"]
+        sns.publish(TopicArn=topic, Message="o-1 paid", Subject="paid")
+        aws_handlers.client("sqs").send_message(QueueUrl=aws_handlers._queue("jobs"), MessageBody="job")
+        aws_handlers._email("o-1")
+        first = box.snapshot()
+        assert box.snapshot() == first  # reading a queue's messages does not hide them
+    assert first["s3 bucket receipts"] == ["o-1.txt => 4 bytes sha256:" + __import__("hashlib").sha256(b"paid").hexdigest()[:12]]
+    assert first["sns topic orders"] == ['{"attributes":{},"group":null,"message":"o-1 paid","subject":"paid"}']
+    assert first["sqs queue jobs"] == ['{"attributes":{},"body":"job","deduplication":null,"group":null}']
+    assert first["sqs queue jobs.fifo"] == [] and first["dynamodb table counters"] == []
+    assert json.loads(first["ses e-mails sent in us-east-1"][0])["subject"] == "order o-1"
