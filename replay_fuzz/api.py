@@ -13,7 +13,6 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import aws_effects
 from replay_fuzz.aws import AwsError, AwsSandbox, resolve_setup
-from replay_fuzz.aws import hint as aws_hint
 from replay_fuzz.aws import sandbox as aws_sandbox
 from replay_fuzz.config import load_settings
 from replay_fuzz.effects import install_effects
@@ -138,5 +137,5 @@ def fuzz(
     report.elapsed_s = time.perf_counter() - started
     if report.refused:
         report.notes.append(f"refused {len(report.refused)} network connection(s), first to {report.refused[0]}; "
-                            "pass --allow-network to permit them" + aws_hint(report.refused[0]))
+                            "pass --allow-network to permit them")
     return report

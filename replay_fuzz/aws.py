@@ -151,8 +151,13 @@ _AWS_FAILURES = ("NoCredentialsError", "NoRegionError", "EndpointConnectionError
                  "ExpiredToken", "AccessDenied")
 
 
-def hint(failure: str) -> str:
-    """For a failure that looks like code calling AWS without it, a suggestion in parentheses; else ''."""
-    if _active is None and "--aws moto" not in failure and any(marker in failure for marker in _AWS_FAILURES):
-        return " (it calls AWS: try AWS in memory, --aws moto --setup MODULE:FUNCTION)"
-    return ""
+_SUGGESTION = "AWS in memory with --aws moto --setup MODULE:FUNCTION"
+
+
+def with_hint(failure: str) -> str:
+    """`failure`, pointed to AWS in memory if it looks like code calling AWS without it."""
+    if _active is not None or "--aws moto" in failure or not any(marker in failure for marker in _AWS_FAILURES):
+        return failure
+    if "run AWS in memory" in failure:  # the reference's own advice for a refused network
+        return failure.replace("run AWS in memory", f"run {_SUGGESTION}")
+    return f"{failure} (it calls AWS: run it on {_SUGGESTION})"

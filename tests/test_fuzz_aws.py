@@ -214,7 +214,7 @@ def test_a_handler_that_needs_aws_is_pointed_to_aws_in_memory(tmp_path, capsys, 
     assert main([str(tmp_path / "needs_aws.py"), "--no-database"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "NoRegionError" in error
-    assert error.endswith("(it calls AWS: try AWS in memory, --aws moto --setup MODULE:FUNCTION)\n")
+    assert error.endswith("(it calls AWS: run it on AWS in memory with --aws moto --setup MODULE:FUNCTION)\n")
 
 
 def test_the_shop_example_loses_stock_only_aws_in_memory_shows(capsys, monkeypatch) -> None:
@@ -264,7 +264,7 @@ def test_a_reference_that_fails_on_aws_credentials_suggests_aws_in_memory(tmp_pa
     assert main([str(tmp_path / "no_credentials.py"), "--no-database", "--max-examples", "0"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "step 'count' failed in the straight-through run: NoCredentialsError" in error, error
-    assert error.endswith("(it calls AWS: try AWS in memory, --aws moto --setup MODULE:FUNCTION)\n")
+    assert error.endswith("(it calls AWS: run it on AWS in memory with --aws moto --setup MODULE:FUNCTION)\n")
 
 
 def test_a_snapshot_reads_every_service_without_changing_it() -> None:
@@ -287,3 +287,13 @@ def test_a_snapshot_reads_every_service_without_changing_it() -> None:
     assert first["sqs queue jobs"] == ['{"attributes":{},"body":"job","deduplication":null,"group":null}']
     assert first["sqs queue jobs.fifo"] == [] and first["dynamodb table counters"] == []
     assert json.loads(first["ses e-mails sent in us-east-1"][0])["subject"] == "order o-1"
+
+
+def test_a_refused_aws_endpoint_gets_the_flags_in_the_advice_it_already_has() -> None:
+    from replay_fuzz.aws import with_hint
+
+    refused = ("step 'save' failed: network refused by the fuzzer (EndpointConnectionError to "
+               "dynamodb.us-east-1.amazonaws.com): pass --allow-network, or run AWS in memory")
+    assert with_hint(refused) == refused.replace("run AWS in memory", "run AWS in memory with --aws moto --setup MODULE:FUNCTION")
+    not_aws = "step 'save' failed: network refused by the fuzzer (NetworkRefused to 192.0.2.1:443): pass --allow-network"
+    assert with_hint(not_aws) == not_aws
