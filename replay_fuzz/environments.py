@@ -20,8 +20,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from multiprocessing.connection import Connection, Listener
 from collections.abc import Callable
+from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
