@@ -17,13 +17,22 @@ from replay_fuzz.aws_state import first_difference
 from replay_fuzz.cli import main
 from tests.fuzz_targets import aws_handlers
 
-SETUP = "tests.fuzz_targets.aws_handlers:resources"
+SETUP = "tests.fuzz_targets.aws_handlers:queues"
+
+
+SETUPS = {  # the smallest setup each handler needs: it runs before every execution
+    aws_handlers.queue_send: "queues", aws_handlers.queue_send_deduplicated: "queues", aws_handlers.guard_watch: "queues",
+    aws_handlers.counter: "counters", aws_handlers.counter_guarded: "counters",
+    aws_handlers.email_from_orchestration: "mail", aws_handlers.email_in_guarded_step: "mail",
+    aws_handlers.powertools_idempotent: "idempotency",
+}
 
 
 def _fuzz(handler, **options):  # noqa: ANN001, ANN202
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Powertools warns that no Lambda context was registered
-        return fuzz(handler, aws="moto", setup=SETUP, max_examples=0, database=None, **options)
+        return fuzz(handler, aws="moto", setup=f"tests.fuzz_targets.aws_handlers:{SETUPS[handler]}", max_examples=0,
+                    database=None, **options)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +48,7 @@ def test_an_aws_duplicate_is_reported_without_naming_effects(handler, effect) ->
     assert kinds["duplicate-effect"].message.startswith(effect)
     if handler is not aws_handlers.email_from_orchestration:  # a step's calls say which run of its body made them
         assert kinds["duplicate-effect"].observed.endswith(" x2 in runs 1, 2 of its body")
-    assert "--aws moto --setup tests.fuzz_targets.aws_handlers:resources" in kinds["state-mismatch"].reproduce
+    assert f"--aws moto --setup tests.fuzz_targets.aws_handlers:{SETUPS[handler]}" in kinds["state-mismatch"].reproduce
 
 
 @pytest.mark.parametrize(
@@ -188,7 +197,7 @@ def test_a_client_made_before_the_sandbox_opened_is_adopted_once() -> None:
 
     for _ in range(2):
         with sandbox("moto") as box:
-            box.setup = aws_handlers.resources
+            box.setup = aws_handlers.counters
             box.prepare()
             ledger: list[effects.EffectCall] = []
             with effects.recording(ledger):

@@ -21,16 +21,40 @@ def client(service: str):  # noqa: ANN201 - a boto3 client
     return boto3.client(service, region_name="us-east-1")
 
 
-def resources() -> None:
+def _table(name: str, key: str) -> None:
+    client("dynamodb").create_table(
+        TableName=name, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+
+
+# One setup per handler: each runs before every execution, and each AWS call costs milliseconds.
+def queues() -> None:
     client("sqs").create_queue(QueueName="jobs")
     client("sqs").create_queue(QueueName="jobs.fifo", Attributes={"FifoQueue": "true"})
-    for name, key in (("counters", "name"), ("sent", "id"), ("idempotency", "id")):
-        client("dynamodb").create_table(
-            TableName=name, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+
+
+def counters() -> None:
+    _table("counters", "name")
+
+
+def mail() -> None:
+    _table("sent", "id")
+    client("ses").verify_email_identity(EmailAddress="noreply@example.com")
+
+
+def idempotency() -> None:
+    client("sqs").create_queue(QueueName="jobs")
+    _table("idempotency", "id")
     client("dynamodb").update_time_to_live(
         TableName="idempotency", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
-    client("ses").verify_email_identity(EmailAddress="noreply@example.com")
+
+
+def resources() -> None:
+    """Everything every handler here expects."""
+    queues()
+    counters()
+    mail()
+    _table("idempotency", "id")
 
 
 def _queue(name: str) -> str:
