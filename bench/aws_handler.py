@@ -17,14 +17,13 @@ ORDER = {"order_id": "o-1", "sku": "lamp", "quantity": 2}
 
 
 class Clients:
-    """boto3 clients made on first use, inside AWS in memory."""
+    """The boto3 clients, made at import as Lambda handlers make them (bench/aws_speed.py imports
+    this module with AWS in memory open, as durable-fuzz --aws moto does)."""
 
-    _made: dict[str, object] = {}
-
-    def __getattr__(self, service: str):  # noqa: ANN204 - a boto3 client
-        if service not in self._made:
-            self._made[service] = boto3.client(service, region_name="us-east-1")
-        return self._made[service]
+    def __init__(self) -> None:
+        self.dynamodb = boto3.client("dynamodb")
+        self.sqs = boto3.client("sqs")
+        self.ses = boto3.client("ses")
 
 
 aws = Clients()

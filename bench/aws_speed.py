@@ -18,7 +18,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import aws_handler  # noqa: E402
 from replay_fuzz import fuzz  # noqa: E402
 from replay_fuzz.aws import sandbox  # noqa: E402
 
@@ -37,24 +36,26 @@ def main() -> None:
     import moto  # noqa: F401 - measured here; durable-fuzz imports it only with --aws
 
     imported = time.perf_counter() - started
-    with sandbox("moto") as box:
+    with sandbox("moto") as box:  # open before the handlers' module makes its clients, as durable-fuzz --aws does
+        import aws_handler
+
         box.setup = aws_handler.resources
         box.prepare()
         started = time.perf_counter()
         for _ in range(20):
             box.prepare()
         prepare = (time.perf_counter() - started) / 20
-    results = {}
-    for name, handler, options in [
-        ("plain, --jobs 1", aws_handler.plain, {"jobs": 1}),
-        ("moto,  --jobs 1", aws_handler.on_aws, {"jobs": 1, "aws": "moto", "setup": aws_handler.resources}),
-        ("plain", aws_handler.plain, {}),
-        ("moto", aws_handler.on_aws, {"aws": "moto", "setup": aws_handler.resources}),
-        ("plain, --environments", aws_handler.plain, {"environments": True}),
-        ("moto,  --environments", aws_handler.on_aws, {"environments": True, "aws": "moto", "setup": aws_handler.resources}),
-    ]:
-        results[name] = rate(handler, args.examples, **options)
-        print(f"{name:24} {results[name][0]:7.1f} executions/s ({results[name][1]} executions)")
+        results = {}
+        for name, handler, options in [
+            ("plain, --jobs 1", aws_handler.plain, {"jobs": 1}),
+            ("moto,  --jobs 1", aws_handler.on_aws, {"jobs": 1, "aws": "moto", "setup": aws_handler.resources}),
+            ("plain", aws_handler.plain, {}),
+            ("moto", aws_handler.on_aws, {"aws": "moto", "setup": aws_handler.resources}),
+            ("plain, --environments", aws_handler.plain, {"environments": True}),
+            ("moto,  --environments", aws_handler.on_aws, {"environments": True, "aws": "moto", "setup": aws_handler.resources}),
+        ]:
+            results[name] = rate(handler, args.examples, **options)
+            print(f"{name:24} {results[name][0]:7.1f} executions/s ({results[name][1]} executions)")
     print(f"moto import {imported:.2f} s (once per run, only with --aws); reset + setup {prepare * 1000:.1f} ms per execution")
     for label in ("--jobs 1", "", "--environments"):
         plain, on_moto = (results[f"plain, {label}"] if label else results["plain"]), (
