@@ -96,28 +96,39 @@ def test_an_environment_that_dies_is_a_crash_not_a_traceback() -> None:
     assert "every invocation crashed: its execution environment's process ended" in line
 
 
-def test_sigterm_prints_the_partial_report_and_removes_temporary_folders(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "code", "environments"), [
+    (signal.SIGTERM, 143, ["--environments"]),
+    (signal.SIGINT, 130, []),
+])
+def test_a_signal_prints_the_partial_report_and_removes_temporary_folders(
+        tmp_path: Path, stop: signal.Signals, code: int, environments: list[str]) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "replay_fuzz.cli", "tests.fuzz_targets.correct:order", "--event",
-         '{"order_id": "o", "amount": 1, "items": ["x"]}', "--max-examples", "100000", "--no-database", "--environments"],
+         '{"order_id": "o", "amount": 1, "items": ["x"]}', "--max-examples", "100000", "--no-database", *environments],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stderr is not None
         progress = process.stderr.readline()  # a progress line: the search is under way
         assert progress.startswith("durable-fuzz: ") and "schedules" in progress and "s left" in progress
         children = child_processes(process.pid)
-        assert children  # zygotes and shards
-        process.send_signal(signal.SIGTERM)
+        assert children  # shards (and zygotes)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 143
-    assert "note: interrupted by SIGTERM: a partial report" in out and "reference: SUCCEEDED" in out
-    assert err.strip().endswith("durable-fuzz: interrupted by SIGTERM")
+    assert process.returncode == code
+    assert f"note: interrupted by {stop.name}: a partial report" in out and "reference: SUCCEEDED" in out
+    assert err.strip().endswith(f"durable-fuzz: interrupted by {stop.name}")
     assert list(tmp_path.iterdir()) == []
     time.sleep(0.5)
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+def test_show_output_shows_what_the_straight_through_run_printed() -> None:
+    result = durable_fuzz(f"{HOSTILE}:chatty", *QUICK, "--show-output")
+    assert result.returncode == 0, result.stderr
+    assert "  | hello from orchestration\n  | hello from a step\n" in result.stdout
 
 
 def test_environments_work_under_a_long_tmpdir(tmp_path: Path) -> None:
