@@ -121,6 +121,10 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
     return [results[index] for index in range(len(shards))]
 
 
+def _leave_to_the_parent(signum: int, frame: Any) -> None:
+    """In a child: ignore a stop signal; the parent that receives it too stops the run."""
+
+
 _alive: Callable[[], None] | None = None  # in a child: tells the parent it is still working
 _last_alive = 0.0
 
@@ -146,8 +150,11 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
     if pid == 0:  # the child
         reaper.die_with_parent(parent)
         reaper.become_subreaper()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run, and this child with it
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # Ctrl-C and a SIGTERM sent to the whole group are the parent's to handle: it prints the
+        # partial report and kills this child. (A handler, not SIG_IGN, which programs the code
+        # under test starts would inherit.)
+        signal.signal(signal.SIGINT, _leave_to_the_parent)
+        signal.signal(signal.SIGTERM, _leave_to_the_parent)
         reader.close()
         capture.capture_output()
         global _alive

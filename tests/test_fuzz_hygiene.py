@@ -96,24 +96,28 @@ def test_an_environment_that_dies_is_a_crash_not_a_traceback() -> None:
     assert "every invocation crashed: its execution environment's process ended" in line
 
 
-@pytest.mark.parametrize(("stop", "code", "environments"), [
-    (signal.SIGTERM, 143, ["--environments"]),
-    (signal.SIGINT, 130, []),
+@pytest.mark.parametrize(("stop", "code", "environments", "whole_group"), [
+    (signal.SIGTERM, 143, ["--environments"], False),
+    (signal.SIGINT, 130, [], False),
+    (signal.SIGTERM, 143, [], True),  # as a CI job's timeout sends it: the workers get it too
 ])
 def test_a_signal_prints_the_partial_report_and_removes_temporary_folders(
-        tmp_path: Path, stop: signal.Signals, code: int, environments: list[str]) -> None:
+        tmp_path: Path, stop: signal.Signals, code: int, environments: list[str], whole_group: bool) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "replay_fuzz.cli", "tests.fuzz_targets.correct:order", "--event",
          '{"order_id": "o", "amount": 1, "items": ["x"]}', "--max-examples", "100000", "--no-database", *environments],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=whole_group)
     try:
         assert process.stderr is not None
         progress = process.stderr.readline()  # a progress line: the search is under way
         assert progress.startswith("durable-fuzz: ") and "schedules" in progress and "s left" in progress
         children = child_processes(process.pid)
         assert children  # shards (and zygotes)
-        process.send_signal(stop)
+        if whole_group:
+            os.killpg(process.pid, stop)
+        else:
+            process.send_signal(stop)
         out, err = process.communicate(timeout=30)
     finally:
         process.kill()
