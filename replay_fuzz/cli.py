@@ -51,7 +51,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.")
+    parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.",
+                     epilog="Before a deploy: durable-fuzz compat|replay|pull --help (will the new code resume the executions in flight?)")
     parser.add_argument("--version", action="version", version=f"durable-fuzz {version('durable-lint')}")
     parser.add_argument("target", metavar="TARGET", help="path/to/module.py[:handler] or package.module[:handler]")
     parser.add_argument("--event", action="append", default=[], metavar="JSON", help="an event (repeatable)")
@@ -125,6 +126,11 @@ def _stop(signum: int, frame: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit code (see the module docstring)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in ("compat", "replay", "pull") and not Path(arguments[0]).exists():
+        from replay_fuzz.compat_cli import main as deploy_safety_main  # durable-fuzz compat|replay|pull ...
+
+        return deploy_safety_main(arguments)
     started = time.perf_counter()
     reports: list[Report] = []
     args = None

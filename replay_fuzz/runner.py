@@ -212,14 +212,18 @@ class _LambdaContext:
 
 
 def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, options: RunOptions,
-                  environments: EnvironmentPool | None = None, direct: bool = False) -> ExecutionRecord:
+                  environments: EnvironmentPool | None = None, direct: bool = False, *,
+                  resume: Backend | None = None,
+                  after_invocation: Callable[[int, Backend], None] | None = None) -> ExecutionRecord:
     """One whole execution under `schedule`, in this process or in forked execution environments.
 
     `direct` calls the handler on this thread with no timeout (for a process that must
-    not keep threads alive, such as a zygote before it forks).
+    not keep threads alive, such as a zygote before it forks). `resume` continues an
+    execution from the operations a backend already holds (an in-flight state), and
+    `after_invocation` sees the backend as each invocation left it (see replay_fuzz.compat).
     """
-    record = ExecutionRecord(schedule, execution_arn())
-    backend = Backend(record.arn, json.dumps(event), START)
+    record = ExecutionRecord(schedule, resume.arn if resume else execution_arn())
+    backend = resume or Backend(record.arn, json.dumps(event), START)
     apply_policies(backend, schedule, options)
     invoker = (_Remote(environments, schedule, record, backend, options) if environments
                else _Local(handler, schedule, record, backend, direct))
@@ -229,6 +233,8 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
             record.invocations.append(invocation)
             output = invoker.invoke(number, invocation, options.invocation_timeout)
             shards.alive()
+            if after_invocation is not None:
+                after_invocation(number, backend)
             if output is _HUNG:
                 record.unfinished = f"invocation {number} did not finish within {options.invocation_timeout:g} s"
                 break
