@@ -45,6 +45,16 @@ def test_a_straight_through_run_that_cannot_finish_is_one_line_and_exit_2(handle
     assert line.startswith("durable-fuzz: error: ") and expected in line, line
 
 
+def test_a_schedule_that_ends_its_worker_is_a_problem_with_a_replay_token() -> None:
+    result = durable_fuzz(f"{HOSTILE}:exits_on_replay", *QUICK, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["message"] == "the execution ended the process running it: it exited with code 7"
+    replayed = durable_fuzz(f"{HOSTILE}:exits_on_replay", *QUICK, "--format", "json", "--replay", problem["replay"])
+    assert replayed.returncode == 1
+    assert json.loads(replayed.stdout)["problems"][0]["message"] == problem["message"]
+
+
 def test_a_thread_left_running_does_not_keep_the_fuzzer_alive() -> None:
     result = durable_fuzz(f"{HOSTILE}:leaves_a_thread", *QUICK, timeout=60)
     assert result.returncode == 0, result.stderr
