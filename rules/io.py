@@ -10,6 +10,7 @@ from durable_lint.rule import OBJECT_CHAIN, PATH_OBJECT, CallRule
 
 _HTTP_VERBS = r"(get|post|put|patch|delete|head|options|request|send|stream)"
 # boto3 accessors that build a local handle without calling AWS.
+_LOG_METHODS = r"(debug|info|warning|warn|error|exception|critical|fatal|log)"
 _BOTO_LOCAL = r"(Table|Bucket|Object|Queue|Topic|Subscription|Message|get_paginator|get_waiter|can_paginate|close)"
 
 
@@ -246,7 +247,10 @@ class PrintLogging(CallRule):
     """
     ## What it does
     Opt-in. Flags `print()`, the `logging` module's functions and calls on module
-    loggers (`logging.getLogger(...)`) in orchestration code.
+    loggers (`logging.getLogger(...)`) in orchestration code, and the loggers teams
+    use instead: AWS Lambda Powertools `Logger()`, `loguru.logger` and `structlog`
+    loggers (`structlog.get_logger()`, with `.bind(...)` too). A logger keeps its
+    kind where it travels: returned by a helper, kept on `self`, passed as an argument.
 
     ## Why is this bad?
     Orchestration code runs again on every replay, so every line is logged once per
@@ -270,8 +274,12 @@ class PrintLogging(CallRule):
     message = "{subject} logs again on every replay of orchestration code. Use context.logger, which is replay-aware"
     calls = (
         r"builtins\.print",
-        r"logging\.(debug|info|warning|warn|error|exception|critical|fatal|log)",
-        r"logging\.getLogger\(\)\.(debug|info|warning|warn|error|exception|critical|fatal|log)",
+        rf"logging\.{_LOG_METHODS}",
+        rf"logging\.getLogger\(\)\.{_LOG_METHODS}",
+        # AWS Lambda Powertools: Logger(), also through its logging subpackage.
+        rf"aws_lambda_powertools\.(logging\.)?(logger\.)?Logger\(\)\.{_LOG_METHODS}",
+        rf"loguru\.logger{OBJECT_CHAIN}\.({_LOG_METHODS}|success|trace)",
+        rf"structlog\.(stdlib\.)?(get_logger|getLogger|wrap_logger)\(\){OBJECT_CHAIN}\.({_LOG_METHODS}|msg|a(debug|info|warning|error|exception|critical))",
     )
 
     VALID = (
@@ -295,6 +303,22 @@ class PrintLogging(CallRule):
         def handler(event, context):
             logger.info("processing %s", event["id"])  # <- DUR504
             print("started")  # <- DUR504
+            return context.step(lambda _: "ok", name="work")
+        """,
+        """
+        import structlog
+        from aws_lambda_powertools import Logger
+        from loguru import logger as log
+        from aws_durable_execution_sdk_python import durable_execution
+
+        powertools = Logger(service="orders")
+        events = structlog.get_logger()
+
+        @durable_execution
+        def handler(event, context):
+            powertools.info("order received")  # <- DUR504
+            log.bind(order=event["id"]).warning("slow path")  # <- DUR504
+            events.info("order.received", order=event["id"])  # <- DUR504
             return context.step(lambda _: "ok", name="work")
         """,
     )
