@@ -114,9 +114,23 @@ def _bind_assignment(scope: Scope, targets: list[ast.expr], value: ast.expr | No
     for target in targets:
         if isinstance(target, ast.Name):
             scope.bind(target.id, "assign", values=[value] if value is not None else [], fallback=fallback)
+        elif isinstance(target, (ast.Tuple, ast.List)) and value is not None and all(isinstance(e, ast.Name) for e in target.elts):
+            for index, name in enumerate(target.elts):
+                scope.bind(name.id, "assign", values=[_element(scope, value, index)], fallback=fallback)  # type: ignore[attr-defined]
         else:
             for name in _target_names(target):
                 scope.bind(name.id, "other", fallback=fallback)
+
+
+def _element(scope: Scope, value: ast.expr, index: int) -> ast.expr:
+    """What `a, b = value` binds to its `index`-th name: the literal's element, or `value[index]`."""
+    if isinstance(value, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in value.elts):
+        return value.elts[index] if index < len(value.elts) else value
+    element = ast.copy_location(ast.Subscript(value=value, slice=ast.Constant(index), ctx=ast.Load()), value)
+    element._dl_scope = element.slice._dl_scope = scope  # type: ignore[attr-defined]
+    element._dl_parent = None  # type: ignore[attr-defined]
+    element.slice._dl_parent = element  # type: ignore[attr-defined]
+    return element
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})

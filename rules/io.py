@@ -11,6 +11,10 @@ from durable_lint.rule import OBJECT_CHAIN, PATH_OBJECT, CallRule
 _HTTP_VERBS = r"(get|post|put|patch|delete|head|options|request|send|stream)"
 # boto3 accessors that build a local handle without calling AWS.
 _LOG_METHODS = r"(debug|info|warning|warn|error|exception|critical|fatal|log)"
+# What lies between a boto3 client or resource and its AWS call: sub-resources
+# (`Table(...)`, `Bucket(...).objects`), `meta.client`, paginators and waiters. What
+# an AWS call returns is data: `table.get_item(...).get("Item")` calls nothing.
+_BOTO_HANDLE = r"(\.([A-Z]\w*|meta|client|objects|object_versions|multipart_uploads|get_paginator|get_waiter)(\(\))?)*"
 _BOTO_LOCAL = r"(Table|Bucket|Object|Queue|Topic|Subscription|Message|get_paginator|get_waiter|can_paginate|close)"
 
 
@@ -56,7 +60,7 @@ class NetworkIo(CallRule):
         r"http\.client\.HTTPS?Connection\(\)\.(request|getresponse|connect|send|putrequest|endheaders)",
         r"socket\.(create_connection|getaddrinfo|gethostbyname|gethostbyname_ex|gethostbyaddr)",
         r"socket\.socket\(\)\.(connect|connect_ex|send|sendall|sendto|recv|recvfrom|recv_into|accept|bind|listen)",
-        rf"boto3\.(session\.)?(Session\(\)\.)?(client|resource)\(\){OBJECT_CHAIN}\.(?!{_BOTO_LOCAL}$)\w+",
+        rf"boto3\.(session\.)?(Session\(\)\.)?(client|resource)\(\){_BOTO_HANDLE}\.(?!{_BOTO_LOCAL}$)\w+",
         r"botocore\.session\.get_session\(\)\.create_client\(\)\.\w+",
     )
 
@@ -207,7 +211,7 @@ class DatabaseIo(CallRule):
     message = "{subject} talks to a database in orchestration code, repeated on every replay. Move it into a step"
     calls = (
         rf"(sqlite3|psycopg|psycopg2|pymysql)\.(connect|Connect)(\(\){OBJECT_CHAIN}\.(execute\w*|commit|rollback|fetch\w*|copy|callproc))?",
-        rf"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\){OBJECT_CHAIN}\.(?!pipeline$)\w+",
+        rf"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\)(\.pipeline\(\))?\.(?!pipeline$)\w+",
         rf"sqlalchemy\.create_engine\(\){OBJECT_CHAIN}\.(connect|begin|execute|exec_driver_sql|commit)",
         rf"sqlalchemy\.orm\.(Session|sessionmaker\(\))\(\){OBJECT_CHAIN}\.(execute|commit|add|add_all|query|get|scalars|scalar|flush|merge|delete|refresh)",
     )

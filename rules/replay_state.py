@@ -180,7 +180,7 @@ class GlobalMutation(Rule):
             if binding is None or binding.scope.kind != "module" or binding.kind != "assign":
                 continue
             if how == "assignment":
-                if root.id in scope.global_names:
+                if root.id in scope.global_names and not _lazy_initialisation(module, node, root.id):
                     yield self.report(node, source_of(node), how=f"global {root.id}")
             elif how.startswith(".") and not _is_container(module, binding):
                 continue
@@ -202,6 +202,23 @@ class GlobalMutation(Rule):
             cache[event["id"]] = limit
             return context.step(lambda _: limit, name="limit")
         """,
+        """
+        import boto3
+        from aws_durable_execution_sdk_python import durable_execution
+
+        _sqs = None
+
+        def sqs():
+            global _sqs
+            if _sqs is None:
+                _sqs = boto3.client("sqs")
+            return _sqs
+
+        @durable_execution
+        def handler(event, context):
+            queue = sqs()
+            return context.step(lambda _: queue.send_message(QueueUrl=event["q"], MessageBody="x"), name="send")
+        """,
     )
     INVALID = (
         """
@@ -220,6 +237,27 @@ class GlobalMutation(Rule):
             return context.step(lambda _: "ok", name="work")
         """,
     )
+
+
+def _lazy_initialisation(module: DurableModule, node: ast.AST, name: str) -> bool:
+    """`if _client is None: _client = boto3.client(...)`: a cache made once per environment.
+
+    Warm environments keep it and cold ones make it again, and either way the code
+    after it sees the same kind of object: nothing a replay depends on.
+    """
+    parent = module.parent(node)
+    if not isinstance(parent, ast.If) or node not in parent.body:
+        return False
+    test = parent.test
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq)):
+        if not (isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+            return False
+        test = test.left
+    else:
+        return False
+    return isinstance(test, ast.Name) and test.id == name
 
 
 def _is_container(module: DurableModule, binding: Binding) -> bool:
