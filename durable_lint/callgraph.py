@@ -17,7 +17,7 @@ from durable_lint import sdk
 from durable_lint.module import DurableModule
 from durable_lint.project import Project
 from durable_lint.resolve import source_of
-from durable_lint.roles import context_parameters
+from durable_lint.roles import bound_arguments, context_parameters
 from durable_lint.rule import CallRule, Report, Rule, describe_call
 
 
@@ -61,7 +61,7 @@ class CallGraph:
         if target is None:
             return {}
         function, callee_module = target
-        contexts = context_parameters(function, call.args, call.keywords, module.roles.is_context)
+        contexts = context_parameters(function, bound_arguments(function, call), call.keywords, module.roles.is_context)
         if contexts:
             callee_module.roles.add_helper_contexts(function, contexts)
         passed, carriers = self._passed(function, call, module, passed_here)
@@ -112,9 +112,8 @@ class CallGraph:
         """What each parameter of `function` receives at `call` that the analysis can follow."""
         args: ast.arguments = function.args  # type: ignore[attr-defined]
         positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        if isinstance(call.func, ast.Attribute) and positional and _is_method(function):
-            positional = positional[1:]  # obj.method(x): x is the second parameter
-        pairs = [(positional[i], arg) for i, arg in enumerate(call.args) if i < len(positional) and not isinstance(arg, ast.Starred)]
+        arguments = bound_arguments(function, call)
+        pairs = [(positional[i], arg) for i, arg in enumerate(arguments) if i < len(positional) and not isinstance(arg, ast.Starred)]
         pairs += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
         passed: Passed = {}
         carriers = []
@@ -185,6 +184,3 @@ class CallGraph:
             return None
         return target
 
-
-def _is_method(function: ast.AST) -> bool:
-    return isinstance(function._dl_parent, ast.ClassDef)  # type: ignore[attr-defined]

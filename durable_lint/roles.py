@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from durable_lint import sdk
 from durable_lint.resolve import Resolver
 from durable_lint.scopes import Binding
+from durable_lint.summaries import assigned_attributes, class_of_instance, class_of_receiver, method_of, returned_values
 
 
 class Role(enum.Enum):
@@ -44,6 +45,48 @@ def positional_or_keyword(call: ast.Call, index: int, keyword: str) -> ast.expr 
     if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
         return call.args[index]
     return None
+
+
+def bound_arguments(function: ast.AST, call: ast.Call) -> list[ast.expr]:
+    """`call`'s positional arguments as `function` receives them: a bound method call
+    (`service.charge(x)`) passes its receiver first."""
+    if isinstance(call.func, ast.Attribute) and is_method(function):
+        return [ast.Constant(None), *call.args]
+    return list(call.args)
+
+
+def is_method(function: ast.AST) -> bool:
+    """A def in a class body that receives its instance (or class) first."""
+    if not isinstance(function._dl_parent, ast.ClassDef):  # type: ignore[attr-defined]
+        return False
+    decorators = getattr(function, "decorator_list", ())
+    return not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in decorators)
+
+
+def parallel_branches(call: ast.Call) -> list[ast.expr]:
+    """The branches of `context.parallel(...)`: its `functions` sequence, or, in the broken
+    shape `context.parallel(f1, f2, f3)`, every positional argument (DUR901 reports it)."""
+    functions = positional_or_keyword(call, *sdk.PARALLEL_CALLABLES_ARG)
+    if functions is None:
+        return []
+    if positionally_passed_branches(call):
+        return list(call.args)
+    return [functions]
+
+
+def positionally_passed_branches(call: ast.Call) -> bool:
+    """`context.parallel(f1, f2)`: a lambda or a name of a def where the list belongs."""
+    return bool(call.args) and names_function(call.args[0])
+
+
+def names_function(expr: ast.expr) -> bool:
+    """Is `expr` a lambda or the name of a def (not a sequence of them)?"""
+    if isinstance(expr, ast.Lambda):
+        return True
+    if isinstance(expr, ast.Name):
+        binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+        return binding is not None and binding.kind == "def"
+    return False
 
 
 def context_parameters(function: ast.AST, passed: Sequence[ast.expr], keywords: Sequence[ast.keyword],
@@ -94,16 +137,48 @@ class RoleMap:
         self._mark_replayed(self._names)
 
     def _pass_contexts(self, call: ast.Call) -> bool:
-        """`helper(context)`: the helper's parameter receives a DurableContext."""
+        """`helper(context)`: the helper's parameter receives a DurableContext.
+
+        `Service(context)` hands it to `__init__`; an attribute `__init__` keeps it
+        in (`self.context = context`) makes every method of the class a helper that
+        holds a DurableContext (`self.context.step(...)`).
+        """
         callee = self.function_for(call.func)
+        made = self._class_made_by(call)
+        if made is not None:
+            callee = method_of(made, "__init__")
         if callee is None or callee in self._roles or isinstance(callee, ast.Lambda):
             return False
-        params = context_parameters(callee, call.args, call.keywords, self.is_context)
+        params = context_parameters(callee, bound_arguments(callee, call), call.keywords, self.is_context)
         known = self.helper_contexts.setdefault(callee, set())
         if params <= known:
             return False
         known.update(params)
+        if made is not None:
+            self._hold_contexts(made, callee, params)
         return True
+
+    def _class_made_by(self, call: ast.Call) -> ast.ClassDef | None:
+        if not isinstance(call.func, ast.Name):
+            return None
+        binding = call.func._dl_scope.lookup(call.func.id)  # type: ignore[attr-defined]
+        return binding.definition if binding is not None and binding.kind == "class" else None  # type: ignore[return-value]
+
+    def _hold_contexts(self, owner: ast.ClassDef, init: ast.AST, params: set[str]) -> None:
+        """Mark `self.<attr>` as a DurableContext in every method, for attributes set from `params`."""
+        held = {
+            f"self.{attr}"
+            for attr, values in assigned_attributes(owner).items()
+            if any(isinstance(v, ast.Name) and v.id in params and self._is_param_of(v, init) for v in values)
+        }
+        for method in owner.body:
+            if held and isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method not in self._roles:
+                self.helper_contexts.setdefault(method, set()).update(held)
+
+    @staticmethod
+    def _is_param_of(name: ast.Name, function: ast.AST) -> bool:
+        binding = name._dl_scope.lookup(name.id)  # type: ignore[attr-defined]
+        return binding is not None and binding.kind == "param" and binding.definition is function
 
     def _mark_replayed(self, names: list[ast.Name]) -> None:
         """A function that gets a DurableContext but never uses it for an operation
@@ -160,47 +235,83 @@ class RoleMap:
         positional = [*args.posonlyargs, *args.args]
         return {positional[index].arg} if index < len(positional) else set()
 
-    def _callables_passed_by(self, call: ast.Call) -> Iterator[tuple[ast.expr, FunctionRole]]:
-        """Callables that `call` hands to the SDK, with the role they get there."""
+    def _callables_passed_by(self, call: ast.Call) -> Iterator[tuple[ast.AST, FunctionRole]]:
+        """Functions that `call` hands to the SDK, with the role they get there."""
         func = call.func
         if isinstance(func, ast.Attribute) and self.is_context(func.value):
             method = func.attr
             if method in sdk.STEP_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.STEP_CALLABLE_ARGS[method])
-                if arg is not None:
-                    yield arg, FunctionRole(Role.STEP, f"passed to context.{method}")
+                for target in self.callables_of(arg):
+                    yield target, FunctionRole(Role.STEP, f"passed to context.{method}")
             elif method in sdk.CHILD_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.CHILD_CALLABLE_ARGS[method])
-                if arg is not None:
-                    yield arg, self._child_role(arg, f"passed to context.{method}")
+                if method == "map" and call.args and names_function(call.args[0]):
+                    arg = call.args[0]  # map(func, items): the author's item function, in the wrong place (DUR901)
+                for target in self.callables_of(arg):
+                    yield target, self._child_role(target, f"passed to context.{method}")
             elif method == "parallel":
-                branches = positional_or_keyword(call, *sdk.PARALLEL_CALLABLES_ARG)
-                if isinstance(branches, (ast.List, ast.Tuple)):
-                    for branch in branches.elts:
-                        yield branch, self._child_role(branch, "passed to context.parallel")
+                for target in self.callables_of(*parallel_branches(call)):
+                    yield target, self._child_role(target, "passed to context.parallel")
             return
         name = self._resolver.qualified_name(func)
         if name == sdk.WITH_RETRY:
-            arg = positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)
-            if arg is not None:
-                yield arg, self._child_role(arg, "passed to with_retry")
+            for target in self.callables_of(positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)):
+                yield target, self._child_role(target, "passed to with_retry")
         elif name in sdk.CONFIG_CALLABLE_KEYWORDS:
             for kw in call.keywords:
                 if kw.arg in sdk.CONFIG_CALLABLE_KEYWORDS[name]:
-                    yield kw.value, FunctionRole(Role.ORCHESTRATION, f"{name.rsplit('.', 1)[-1]}({kw.arg}=...)")
+                    for target in self.callables_of(kw.value):
+                        yield target, FunctionRole(Role.ORCHESTRATION, f"{name.rsplit('.', 1)[-1]}({kw.arg}=...)")
         elif name in self._extra.step_functions:
-            for arg in [*call.args, *(kw.value for kw in call.keywords)]:
-                yield arg, FunctionRole(Role.STEP, f"passed to {name}")
+            for target in self.callables_of(*call.args, *(kw.value for kw in call.keywords)):
+                yield target, FunctionRole(Role.STEP, f"passed to {name}")
 
-    def _child_role(self, callable_expr: ast.expr, reason: str) -> FunctionRole:
-        target = self.function_for(callable_expr)
-        names = self._param_at(target, 0) if target is not None else set()
-        return FunctionRole(Role.ORCHESTRATION, reason, names, True)
+    def _child_role(self, target: ast.AST, reason: str) -> FunctionRole:
+        return FunctionRole(Role.ORCHESTRATION, reason, self._param_at(target, 0), True)
+
+    def callables_of(self, *exprs: ast.expr | None) -> list[ast.AST]:
+        """The functions some expressions hand over, the way handlers build them: a lambda or
+        def, `functools.partial(f, ...)`, a variable, a list or comprehension of branches,
+        `ParallelBranch(f)`, or a call to a local factory that returns a closure."""
+        found: list[ast.AST] = []
+        stack = [e for e in exprs if e is not None]
+        seen: set[int] = set()
+        while stack:
+            expr = stack.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            function = self.function_for(expr)
+            if function is not None:
+                found.append(function)
+            elif isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+                stack.extend(e.value if isinstance(e, ast.Starred) else e for e in expr.elts)
+            elif isinstance(expr, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+                stack.append(expr.elt)
+            elif isinstance(expr, ast.Name):
+                binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+                if binding is not None and binding.kind == "assign":
+                    stack.extend(binding.values)
+            elif isinstance(expr, ast.Call):
+                stack.extend(self._made_callables(expr))
+        return found
+
+    def _made_callables(self, call: ast.Call) -> list[ast.expr]:
+        """What `ParallelBranch(f, name=...)` wraps, or what a role-less local factory returns."""
+        if self._resolver.qualified_name(call.func) == sdk.PARALLEL_BRANCH:
+            branch = positional_or_keyword(call, 0, "func")
+            return [branch] if branch is not None else []
+        factory = self.function_for(call.func)
+        if isinstance(factory, (ast.FunctionDef, ast.AsyncFunctionDef)) and factory not in self._roles:
+            return [v for v in returned_values(factory) if isinstance(v, (ast.Name, ast.Lambda, ast.Call))]
+        return []
 
     # -- helpers ------------------------------------------------------------------
 
     def function_for(self, expr: ast.expr) -> ast.AST | None:
-        """The lambda or def an expression denotes, looking through functools.partial."""
+        """The lambda or def an expression denotes, looking through functools.partial and
+        to the methods of this module's classes (`self.charge`, `service.charge`)."""
         if isinstance(expr, ast.Lambda):
             return expr
         if isinstance(expr, ast.Call) and self._resolver.qualified_name(expr.func) == "functools.partial" and expr.args:
@@ -209,17 +320,31 @@ class RoleMap:
             binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
             if binding is not None and binding.kind == "def":
                 return binding.definition
+            if binding is not None and binding.kind == "assign" and len(binding.values) == 1 and isinstance(binding.values[0], ast.Call):
+                return self.function_for(binding.values[0]) if self._is_partial(binding.values[0]) else None
+        if isinstance(expr, ast.Attribute):
+            owner = class_of_instance(expr.value)
+            if owner is not None:
+                return method_of(owner, expr.attr)
         return None
 
-    def _assign(self, expr: ast.expr, role: FunctionRole) -> bool:
-        target = self.function_for(expr)
-        if target is None or target in self._roles:
+    def _is_partial(self, call: ast.Call) -> bool:
+        return self._resolver.qualified_name(call.func) == "functools.partial"
+
+    def _assign(self, target: ast.AST, role: FunctionRole) -> bool:
+        if target in self._roles:
             return False
         self._roles[target] = role
         return True
 
     def is_context(self, expr: ast.expr) -> bool:
-        """Is `expr` a name bound to a DurableContext parameter?"""
+        """Is `expr` a name bound to a DurableContext parameter, or `self.<attr>` of a class
+        that keeps the DurableContext it was built with?"""
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            binding = expr.value._dl_scope.lookup(expr.value.id)  # type: ignore[attr-defined]
+            return (binding is not None and binding.kind == "param"
+                    and f"self.{expr.attr}" in self.helper_contexts.get(binding.definition, ())  # type: ignore[arg-type]
+                    and class_of_receiver(expr.value) is not None)
         binding = self.context_binding(expr)
         return binding is not None
 

@@ -53,14 +53,10 @@ def returned_values(function: ast.AST) -> list[ast.expr]:
 
 def attribute_values(resolver: Resolver, attribute: ast.Attribute) -> list[ast.expr] | None:
     """What `self.attr` (or `cls.attr`) holds in a method: every value the class assigns to it."""
-    owner = _class_of_receiver(attribute.value)
+    owner = class_of_receiver(attribute.value)
     if owner is None:
         return None
-    table = getattr(owner, "_dl_attributes", None)
-    if table is None:
-        table = _assigned_attributes(owner)
-        owner._dl_attributes = table  # type: ignore[attr-defined]
-    values = table.get(attribute.attr)
+    values = assigned_attributes(owner).get(attribute.attr)
     if values is None:
         prop = _property(resolver, owner, attribute.attr)
         return returned_values(prop) if prop is not None else None
@@ -96,9 +92,9 @@ def _called_function(resolver: Resolver, func: ast.expr) -> tuple[ast.AST, Resol
         if binding is None or binding.kind != "import":
             return None
     elif isinstance(func, ast.Attribute):
-        owner = _class_of_receiver(func.value)
+        owner = class_of_receiver(func.value)
         if owner is not None:
-            method = _method(owner, func.attr)
+            method = method_of(owner, func.attr)
             return (method, resolver) if method is not None else None
     else:
         return None
@@ -110,7 +106,7 @@ def _called_function(resolver: Resolver, func: ast.expr) -> tuple[ast.AST, Resol
     return resolver.find_function(qualified)
 
 
-def _class_of_receiver(receiver: ast.expr) -> ast.ClassDef | None:
+def class_of_receiver(receiver: ast.expr) -> ast.ClassDef | None:
     """The class whose method `receiver` (`self` or `cls`, its first parameter) belongs to."""
     if not isinstance(receiver, ast.Name):
         return None
@@ -129,7 +125,24 @@ def _class_of_receiver(receiver: ast.expr) -> ast.ClassDef | None:
     return owner
 
 
-def _method(owner: ast.ClassDef, name: str) -> ast.AST | None:
+def class_of_instance(expr: ast.expr) -> ast.ClassDef | None:
+    """The project class of `self`, or of a name bound to `Service(...)` of a class in this module."""
+    owner = class_of_receiver(expr)
+    if owner is not None or not isinstance(expr, ast.Name):
+        return owner
+    binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+    if binding is None or binding.kind != "assign" or len(binding.values) != 1:
+        return None
+    made = binding.values[0]
+    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
+        return None
+    made_by = made.func._dl_scope.lookup(made.func.id)  # type: ignore[attr-defined]
+    if made_by is None or made_by.kind != "class":
+        return None
+    return made_by.definition  # type: ignore[return-value]
+
+
+def method_of(owner: ast.ClassDef, name: str) -> ast.AST | None:
     for statement in owner.body:
         if isinstance(statement, _FUNCTIONS) and statement.name == name:
             return statement
@@ -137,7 +150,7 @@ def _method(owner: ast.ClassDef, name: str) -> ast.AST | None:
 
 
 def _property(resolver: Resolver, owner: ast.ClassDef, name: str) -> ast.AST | None:
-    method = _method(owner, name)
+    method = method_of(owner, name)
     for decorator in getattr(method, "decorator_list", ()):
         if resolver.qualified_name(decorator) in _PROPERTIES or (
             isinstance(decorator, ast.Name) and decorator.id in _PROPERTIES
@@ -146,8 +159,15 @@ def _property(resolver: Resolver, owner: ast.ClassDef, name: str) -> ast.AST | N
     return None
 
 
+def assigned_attributes(owner: ast.ClassDef) -> dict[str, list[ast.expr]]:
+    """attr -> values, from class-level assignments and `self.attr = ...` in its methods (cached)."""
+    cached = getattr(owner, "_dl_attributes", None)
+    if cached is None:
+        cached = owner._dl_attributes = _assigned_attributes(owner)  # type: ignore[attr-defined]
+    return cached
+
+
 def _assigned_attributes(owner: ast.ClassDef) -> dict[str, list[ast.expr]]:
-    """attr -> values, from class-level assignments and `self.attr = ...` in its methods."""
     table: dict[str, list[ast.expr]] = {}
     for statement in owner.body:
         if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
