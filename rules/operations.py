@@ -9,7 +9,8 @@ from durable_lint import sdk
 from durable_lint.fixes import Fix, span
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
-from durable_lint.roles import positional_or_keyword
+from durable_lint.roles import Role, names_function, positional_or_keyword, positionally_passed_branches
+from durable_lint.scopes import own_code
 from durable_lint.rule import Report, Rule
 
 # What the SDK calls each callable with: method -> (where the callable is passed,
@@ -159,6 +160,11 @@ class StepCallableShape(Rule):
     passes (`step_context`, the child context, ...); and step, child, map, callback
     and condition callables whose signature cannot take the arguments the SDK passes
     (`step(func)` calls `func(step_context)`, `map` calls `func(ctx, item, index, items)`).
+    Map and parallel shapes too: `context.map(lambda item: ..., items)` (map takes the
+    items first), `context.parallel(f1, f2, f3)` (parallel takes one list: its second
+    and third parameters are `name` and `config`), and a branch, map item or child
+    function that returns `charge(order)` of a `@durable_step` function instead of
+    running it with `ctx.step(charge(order))`.
 
     ## Why is this bad?
     Each of these fails or misbehaves at run time: a `TypeError` when the SDK calls
@@ -199,13 +205,56 @@ class StepCallableShape(Rule):
                 if target is not None:
                     handed.add(id(target))
                     yield from self._callable(module, method, target, count)
+                if method == "map" and call.args and names_function(call.args[0]):
+                    handed.add(id(call.args[0]))
+                    yield self._swapped_map(call)
             elif method == "parallel":
+                if positionally_passed_branches(call):
+                    yield self._separate_branches(call)
                 branches = positional_or_keyword(call, *sdk.PARALLEL_CALLABLES_ARG)
-                for branch in branches.elts if isinstance(branches, (ast.List, ast.Tuple)) else ():
+                listed = branches.elts if isinstance(branches, (ast.List, ast.Tuple)) else []
+                for branch in listed if not positionally_passed_branches(call) else call.args:
                     handed.add(id(branch))
                     yield from self._callable(module, method, branch, 1)
         yield from self._dropped_factories(module, handed)
+        yield from self._returned_factories(module)
         yield from self._factory_signatures(module)
+
+    def _swapped_map(self, call: ast.Call) -> Report:
+        """`context.map(lambda item: ..., items)`: map takes the items first."""
+        function = call.args[0]
+        items = source_of(call.args[1]) if len(call.args) > 1 else "items"
+        return self.report(function, source_of(function),
+                           problem="context.map takes the items first, then a function it calls with (ctx, item, index, items)",
+                           remedy=f"context.map({items}, lambda ctx, item, index, items: ...)")
+
+    def _separate_branches(self, call: ast.Call) -> Report:
+        """`context.parallel(f1, f2, f3)`: the second and third arguments are name and config."""
+        listed = ", ".join(source_of(arg, 20) for arg in call.args)
+        return self.report(call, f"{source_of(call.func)}({listed})",
+                           problem="context.parallel takes one sequence of branches; its next parameters are name and config",
+                           remedy=f"the branches as a list: {source_of(call.func)}([{listed}])")
+
+    def _returned_factories(self, module: DurableModule) -> Iterator[Report]:
+        """A branch, map item or child function that returns `charge(order)` of a
+        @durable_step function: the step is built, returned and never run."""
+        for function, role in module.roles:
+            if role.role is not Role.ORCHESTRATION:
+                continue
+            values = [function.body] if isinstance(function, ast.Lambda) else [
+                node.value for node in own_code(function.body) if isinstance(node, ast.Return) and node.value is not None
+            ]
+            for value in values:
+                if not isinstance(value, ast.Call):
+                    continue
+                decorator = _factory_decorator(module, module.roles.function_for(value.func))
+                if decorator is not None:
+                    short = decorator.rsplit(".", 1)[-1]
+                    operation = _FACTORIES[decorator][0]
+                    context = next(iter(sorted(role.context_params)), "context")
+                    yield self.report(value, source_of(value),
+                                      problem=f"returning what a @{short} function builds never runs it",
+                                      remedy=f"it to {context}.{operation}: return {context}.{operation}({source_of(value)})")
 
     def _callable(self, module: DurableModule, method: str, target: ast.expr, count: int) -> Iterator[Report]:
         if isinstance(target, ast.Lambda):
@@ -274,6 +323,26 @@ class StepCallableShape(Rule):
             mapped = context.map(event["items"], per_item, name="items")
             return [first, second, context.step(lambda _: 1, name="one"), mapped.get_results()]
         """,
+        """
+        from aws_durable_execution_sdk_python import durable_execution, durable_step
+        from aws_durable_execution_sdk_python.config import ParallelBranch
+
+        @durable_step
+        def reserve(step_context, sku):
+            return sku
+
+        def make_branch(sku):
+            def branch(ctx):
+                return ctx.step(reserve(sku))
+            return branch
+
+        @durable_execution
+        def handler(event, context):
+            branches = [make_branch(sku) for sku in event["skus"]]
+            reserved = context.parallel(branches, name="reserve")
+            named = context.parallel([ParallelBranch(make_branch("gift"), name="gift")], name="gift")
+            return [reserved, named]
+        """,
     )
     INVALID = (
         """
@@ -297,5 +366,29 @@ class StepCallableShape(Rule):
             charge(event["amount"])  # <- DUR901
             mapped = context.map(event["items"], per_item, name="items")  # <- DUR901
             return [first, second, mapped.get_results()]
+        """,
+        """
+        from aws_durable_execution_sdk_python import durable_execution, durable_step
+
+        @durable_step
+        def reserve(step_context, sku):
+            return sku
+
+        def check_stock(ctx):
+            return ctx.step(lambda _: 3, name="stock")
+
+        def check_fraud(ctx):
+            return ctx.step(lambda _: False, name="fraud")
+
+        @durable_execution
+        def handler(event, context):
+            checks = context.parallel(check_stock, check_fraud)  # <- DUR901
+            prices = context.map(lambda sku: sku.upper(), event["skus"], name="prices")  # <- DUR901
+            reserved = context.map(
+                event["skus"],
+                lambda ctx, sku, index, skus: reserve(sku),  # <- DUR901
+                name="reserve",
+            )
+            return [checks, prices, reserved]
         """,
     )
