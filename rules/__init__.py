@@ -4,6 +4,7 @@ from durable_lint.rules import (
     clock,
     concurrency,
     io,
+    naming,
     operations,
     ordering,
     parsing,
@@ -13,4 +14,4 @@ from durable_lint.rules import (
     serialization,
 )
 
-__all__ = ["clock", "concurrency", "io", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization"]
+__all__ = ["clock", "concurrency", "io", "naming", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization"]

@@ -211,7 +211,7 @@ class DatabaseIo(CallRule):
     message = "{subject} talks to a database in orchestration code, repeated on every replay. Move it into a step"
     calls = (
         rf"(sqlite3|psycopg|psycopg2|pymysql)\.(connect|Connect)(\(\){OBJECT_CHAIN}\.(execute\w*|commit|rollback|fetch\w*|copy|callproc))?",
-        rf"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\)(\.pipeline\(\))?\.(?!pipeline$)\w+",
+        r"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\)(\.pipeline\(\))?\.(?!pipeline$)\w+",
         rf"sqlalchemy\.create_engine\(\){OBJECT_CHAIN}\.(connect|begin|execute|exec_driver_sql|commit)",
         rf"sqlalchemy\.orm\.(Session|sessionmaker\(\))\(\){OBJECT_CHAIN}\.(execute|commit|add|add_all|query|get|scalars|scalar|flush|merge|delete|refresh)",
     )

@@ -15,7 +15,7 @@ from durable_lint.rule import Report, Rule
 
 # What the SDK calls each callable with: method -> (where the callable is passed,
 # how many positional arguments the SDK calls it with).
-_CALLED_WITH = {
+CALLED_WITH = {
     "step": ((0, "func"), 1),
     "run_in_child_context": ((0, "func"), 1),
     "map": ((1, "func"), 4),
@@ -30,10 +30,8 @@ _FACTORIES = {
     sdk.sdk("durable_wait_for_callback"): ("wait_for_callback", "callback_id, context"),
     sdk.sdk("durable_parallel_branch"): ("parallel", "ctx"),
 }
-_CHOOSING = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.Match, ast.ExceptHandler, ast.BoolOp)
 
-
-def _factory_decorator(module: DurableModule, function: ast.AST | None) -> str | None:
+def factory_decorator(module: DurableModule, function: ast.AST | None) -> str | None:
     for decorator in getattr(function, "decorator_list", ()):
         name = module.resolver.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
         if name in _FACTORIES:
@@ -48,105 +46,6 @@ def accepts(function: ast.AST, count: int) -> bool:
     required = positional - len(args.defaults)
     required_keyword_only = any(default is None for default in args.kw_defaults)
     return not required_keyword_only and required <= count and (count <= positional or args.vararg is not None)
-
-
-class AnonymousOperation(Rule):
-    """
-    ## What it does
-    Opt-in. Flags durable operations without a name that a branch or a loop
-    chooses: `context.step(lambda ...)` or `context.step(plain_function)` with no
-    `name=`, and unnamed `run_in_child_context`, `map` and `parallel`.
-    `@durable_step` and `@durable_with_child_context` functions are named after
-    themselves and stay quiet.
-
-    ## Why is this bad?
-    On replay the SDK compares each operation's type and name with its checkpoint.
-    Two unnamed steps look the same, so if a branch picks a different one on replay
-    the SDK silently returns the other step's recorded result.
-
-    ## Example
-    ```python
-        if event["vip"]:
-            context.step(lambda _: upgrade(event))
-        else:
-            context.step(lambda _: charge(event))
-    ```
-
-    ## Use instead
-    ```python
-            context.step(lambda _: upgrade(event), name="upgrade")
-    ```
-    """
-
-    code = "DUR708"
-    name = "anonymous-operation"
-    default_enabled = False
-    message = "{subject} has no name, and a branch or loop chooses it; the SDK cannot tell it apart from another unnamed operation on replay. Pass name="
-
-    def check(self, module: DurableModule) -> Iterator[Report]:
-        for call in module.durable_code.calls:
-            method = module.durable_operation(call)
-            if method not in ("step", "run_in_child_context", "map", "parallel"):
-                continue
-            if positional_or_keyword(call, sdk.NAME_ARG_INDEX[method], "name") is not None:
-                continue
-            if method != "parallel" and self._named_by_decorator(module, call, method):
-                continue
-            if self._chosen(module, call):
-                yield self.report(call, f"{source_of(call.func)}(...)")
-
-    @staticmethod
-    def _named_by_decorator(module: DurableModule, call: ast.Call, method: str) -> bool:
-        target = positional_or_keyword(call, *_CALLED_WITH[method][0])
-        if isinstance(target, ast.Call):
-            target = target.func
-        return target is not None and _factory_decorator(module, module.roles.function_for(target)) is not None
-
-    @staticmethod
-    def _chosen(module: DurableModule, call: ast.Call) -> bool:
-        owner = module.code_owner(call)
-        node = module.parent(call)
-        while node is not None and node is not owner:
-            if isinstance(node, _CHOOSING):
-                return True
-            node = module.parent(node)
-        return False
-
-    VALID = (
-        """
-        from aws_durable_execution_sdk_python import durable_execution, durable_step
-
-        @durable_step
-        def upgrade(step_context, order):
-            return order
-
-        @durable_execution
-        def handler(event, context):
-            if event["vip"]:
-                context.step(upgrade(event))
-            else:
-                context.step(lambda _: event, name="charge")
-            return context.step(lambda _: 1)
-        """,
-    )
-    INVALID = (
-        """
-        from aws_durable_execution_sdk_python import durable_execution
-
-        def charge(step_context):
-            return 1
-
-        @durable_execution
-        def handler(event, context):
-            if event["vip"]:
-                context.step(lambda _: 2)  # <- DUR708
-            else:
-                context.step(charge)  # <- DUR708
-            for item in event["items"]:
-                context.run_in_child_context(lambda ctx: ctx.step(lambda _: item, name="x"))  # <- DUR708
-            return "ok"
-        """,
-    )
 
 
 class StepCallableShape(Rule):
@@ -199,8 +98,8 @@ class StepCallableShape(Rule):
         for call in module.nodes(ast.Call):
             assert isinstance(call, ast.Call)
             method = module.durable_operation(call)
-            if method in _CALLED_WITH:
-                where, count = _CALLED_WITH[method]
+            if method in CALLED_WITH:
+                where, count = CALLED_WITH[method]
                 target = positional_or_keyword(call, *where)
                 if target is not None:
                     handed.add(id(target))
@@ -247,7 +146,7 @@ class StepCallableShape(Rule):
             for value in values:
                 if not isinstance(value, ast.Call):
                     continue
-                decorator = _factory_decorator(module, module.roles.function_for(value.func))
+                decorator = factory_decorator(module, module.roles.function_for(value.func))
                 if decorator is not None:
                     short = decorator.rsplit(".", 1)[-1]
                     operation = _FACTORIES[decorator][0]
@@ -269,7 +168,7 @@ class StepCallableShape(Rule):
         function = module.roles.function_for(target)
         if function is None:
             return
-        decorator = _factory_decorator(module, function)
+        decorator = factory_decorator(module, function)
         if decorator is not None:
             short = decorator.rsplit(".", 1)[-1]
             yield self.report(target, source_of(target), problem=f"a @{short} function passed uncalled",
@@ -284,7 +183,7 @@ class StepCallableShape(Rule):
             assert isinstance(call, ast.Call)
             if id(call) in handed or not isinstance(module.parent(call), ast.Expr):
                 continue
-            decorator = _factory_decorator(module, module.roles.function_for(call.func))
+            decorator = factory_decorator(module, module.roles.function_for(call.func))
             if decorator is not None:
                 short = decorator.rsplit(".", 1)[-1]
                 yield self.report(call, source_of(call),
@@ -293,7 +192,7 @@ class StepCallableShape(Rule):
 
     def _factory_signatures(self, module: DurableModule) -> Iterator[Report]:
         for function in module.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
-            decorator = _factory_decorator(module, function)
+            decorator = factory_decorator(module, function)
             if decorator is None:
                 continue
             leading = _FACTORIES[decorator][1]
