@@ -12,6 +12,7 @@ from durable_lint.rules import (
     randomness,
     replay_state,
     serialization,
+    step_arguments,
 )
 
-__all__ = ["clock", "concurrency", "io", "naming", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization"]
+__all__ = ["clock", "concurrency", "io", "naming", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization", "step_arguments"]

@@ -33,7 +33,7 @@ def _root_name(expr: ast.expr) -> ast.Name | None:
     return expr if isinstance(expr, ast.Name) else None
 
 
-def _mutations(module: DurableModule, nodes: list[ast.AST]) -> Iterator[tuple[ast.AST, ast.Name, str]]:
+def mutations(module: DurableModule, nodes: list[ast.AST]) -> Iterator[tuple[ast.AST, ast.Name, str]]:
     """(node, mutated root name, how) for every mutation among `nodes`."""
     for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_METHODS:
@@ -91,7 +91,7 @@ class CapturedMutation(Rule):
     def check(self, module: DurableModule) -> Iterator[Report]:
         candidates = module.nodes(ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
         in_steps = [node for node in candidates if (role := module.role_at(node)) and role.role is Role.STEP]
-        for node, root, how in _mutations(module, in_steps):
+        for node, root, how in mutations(module, in_steps):
             scope: Scope = root._dl_scope  # type: ignore[attr-defined]
             binding = scope.lookup(root.id)
             if binding is None or binding.scope is scope and root.id not in scope.nonlocal_names:
@@ -174,7 +174,7 @@ class GlobalMutation(Rule):
 
     def in_code(self, module: DurableModule, region: Region) -> Iterator[Report]:
         candidates = region.nodes(ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
-        for node, root, how in _mutations(module, candidates):
+        for node, root, how in mutations(module, candidates):
             scope: Scope = root._dl_scope  # type: ignore[attr-defined]
             binding = scope.lookup(root.id)
             if binding is None or binding.scope.kind != "module" or binding.kind != "assign":
