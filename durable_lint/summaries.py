@@ -126,14 +126,16 @@ def class_of_receiver(receiver: ast.expr) -> ast.ClassDef | None:
 
 
 def class_of_instance(expr: ast.expr) -> ast.ClassDef | None:
-    """The project class of `self`, or of a name bound to `Service(...)` of a class in this module."""
+    """The project class of `self`, of `Service(...)` of a class in this module, or of a name bound to it."""
     owner = class_of_receiver(expr)
-    if owner is not None or not isinstance(expr, ast.Name):
+    if owner is not None:
         return owner
-    binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
-    if binding is None or binding.kind != "assign" or len(binding.values) != 1:
-        return None
-    made = binding.values[0]
+    made = expr
+    if isinstance(expr, ast.Name):
+        binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+        if binding is None or binding.kind != "assign" or len(binding.values) != 1:
+            return None
+        made = binding.values[0]
     if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
         return None
     made_by = made.func._dl_scope.lookup(made.func.id)  # type: ignore[attr-defined]
