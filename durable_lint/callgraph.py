@@ -19,6 +19,7 @@ from durable_lint.project import Project
 from durable_lint.resolve import source_of
 from durable_lint.roles import bound_arguments, context_parameters
 from durable_lint.rule import CallRule, Report, Rule, describe_call
+from durable_lint.summaries import method_of
 
 
 @dataclass(frozen=True)
@@ -172,15 +173,30 @@ class CallGraph:
             if isinstance(local, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 target = (local, module)
             elif local is None:
-                qualified = module.resolver.qualified_name(func)
-                if qualified is None or qualified.startswith(("builtins.", sdk.SDK_MODULE)):
-                    return None
-                if module.call_policy(qualified) is not None:
-                    return None  # the team's configuration has the last word on this name
-                target = self._project.resolve_function(qualified, module)
+                target = self._imported_callee(func, module)
             else:
                 return None
         if target is None or target[1].roles.role_of(target[0]) is not None:
             return None
         return target
+
+    def _imported_callee(self, func: ast.expr, module: DurableModule) -> tuple[ast.AST, DurableModule] | None:
+        """A function of another project module, or a method of an instance of its class
+        (`repo = OrderRepository(); repo.claim(...)`)."""
+        qualified = module.resolver.qualified_name(func)
+        method = None
+        if qualified is None and isinstance(func, ast.Attribute):
+            made = module.call_path(func.value)
+            if made is None or not made.endswith("()") or "(" in made[:-2]:
+                return None
+            qualified, method = made[:-2], func.attr
+        if qualified is None or qualified.startswith(("builtins.", sdk.SDK_MODULE)):
+            return None
+        if module.call_policy(qualified) is not None:
+            return None  # the team's configuration has the last word on this name
+        target = self._project.resolve_function(qualified, module)
+        if target is None or method is None:
+            return target if target is not None and not isinstance(target[0], ast.ClassDef) else None
+        found = method_of(target[0], method) if isinstance(target[0], ast.ClassDef) else None
+        return (found, target[1]) if found is not None else None
 

@@ -103,7 +103,8 @@ def _called_function(resolver: Resolver, func: ast.expr) -> tuple[ast.AST, Resol
     qualified = resolver.qualified_name(func)
     if qualified is None or qualified.startswith(_NOT_PROJECT):
         return None
-    return resolver.find_function(qualified)
+    found = resolver.find_function(qualified)
+    return found if found is not None and isinstance(found[0], _FUNCTIONS) else None
 
 
 def class_of_receiver(receiver: ast.expr) -> ast.ClassDef | None:
