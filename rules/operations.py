@@ -10,7 +10,7 @@ from durable_lint.fixes import Fix, in_fstring, span
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
 from durable_lint.roles import Role, names_function, positional_or_keyword, positionally_passed_branches
-from durable_lint.scopes import own_code
+from durable_lint.scopes import enclosing_function
 from durable_lint.rule import Report, Rule
 
 # What the SDK calls each callable with: method -> (where the callable is passed,
@@ -137,23 +137,20 @@ class StepCallableShape(Rule):
     def _returned_factories(self, module: DurableModule) -> Iterator[Report]:
         """A branch, map item or child function that returns `charge(order)` of a
         @durable_step function: the step is built, returned and never run."""
-        for function, role in module.roles:
-            if role.role is not Role.ORCHESTRATION:
+        returned = [(enclosing_function(r), r.value) for r in module.nodes(ast.Return)]  # type: ignore[attr-defined]
+        returned += [(function, function.body) for function, _ in module.roles if isinstance(function, ast.Lambda)]
+        for function, value in returned:
+            role = module.roles.role_of(function) if function is not None else None
+            if role is None or role.role is not Role.ORCHESTRATION or not isinstance(value, ast.Call):
                 continue
-            values = [function.body] if isinstance(function, ast.Lambda) else [
-                node.value for node in own_code(function.body) if isinstance(node, ast.Return) and node.value is not None
-            ]
-            for value in values:
-                if not isinstance(value, ast.Call):
-                    continue
-                decorator = factory_decorator(module, module.roles.function_for(value.func))
-                if decorator is not None:
-                    short = decorator.rsplit(".", 1)[-1]
-                    operation = _FACTORIES[decorator][0]
-                    context = next(iter(sorted(role.context_params)), "context")
-                    yield self.report(value, source_of(value),
-                                      problem=f"returning what a @{short} function builds never runs it",
-                                      remedy=f"it to {context}.{operation}: return {context}.{operation}({source_of(value)})")
+            decorator = factory_decorator(module, module.roles.function_for(value.func))
+            if decorator is not None:
+                short = decorator.rsplit(".", 1)[-1]
+                operation = _FACTORIES[decorator][0]
+                context = next(iter(sorted(role.context_params)), "context")
+                yield self.report(value, source_of(value),
+                                  problem=f"returning what a @{short} function builds never runs it",
+                                  remedy=f"it to {context}.{operation}: return {context}.{operation}({source_of(value)})")
 
     def _callable(self, module: DurableModule, method: str, target: ast.expr, count: int) -> Iterator[Report]:
         if isinstance(target, ast.Lambda):
