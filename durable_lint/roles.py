@@ -293,8 +293,28 @@ class RoleMap:
                 binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
                 if binding is not None and binding.kind == "assign":
                     stack.extend(binding.values)
+                elif binding is not None and binding.kind == "param":
+                    stack.extend(self._arguments_for(binding))
             elif isinstance(expr, ast.Call):
                 stack.extend(self._made_callables(expr))
+        return found
+
+    def _arguments_for(self, param: Binding) -> list[ast.expr]:
+        """What this module's calls pass to a helper's parameter: `run_step(context, charge)`
+        hands `charge` to the `ctx.step(fn)` inside `run_step`."""
+        function = param.definition
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function in self._roles:
+            return []
+        args: ast.arguments = function.args
+        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+        found = []
+        for call in self._resolver.calls:
+            if self.function_for(call.func) is not function:
+                continue
+            passed = bound_arguments(function, call)
+            if param.name in positional and positional.index(param.name) < len(passed):
+                found.append(passed[positional.index(param.name)])
+            found += [kw.value for kw in call.keywords if kw.arg == param.name]
         return found
 
     def _made_callables(self, call: ast.Call) -> list[ast.expr]:
