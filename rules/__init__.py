@@ -4,6 +4,8 @@ from durable_lint.rules import (
     clock,
     concurrency,
     io,
+    logs,
+    mutation,
     naming,
     operations,
     ordering,
@@ -15,4 +17,4 @@ from durable_lint.rules import (
     step_arguments,
 )
 
-__all__ = ["clock", "concurrency", "io", "naming", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization", "step_arguments"]
+__all__ = ["clock", "concurrency", "io", "logs", "mutation", "naming", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization", "step_arguments"]

@@ -10,7 +10,7 @@ from durable_lint.resolve import source_of
 from durable_lint.roles import Role
 from durable_lint.rule import Report, Rule
 from durable_lint.rules.operations import factory_decorator
-from durable_lint.rules.replay_state import mutations
+from durable_lint.rules.mutation import mutations
 from durable_lint.scopes import own_code
 
 _IMMUTABLE_KINDS = frozenset({"str", "bytes", "int", "float", "bool", "none", "tuple", "frozenset"})
