@@ -65,13 +65,16 @@ class Resolver:
             returned = helper_returns(self, expr)
             if returned is not None:
                 values, resolver = returned
-                return resolver._agreed(values, depth)
+                made = resolver._agreed(values, depth)
+                if made is not None:
+                    return made
             base = self._path(expr.func, depth + 1)
             return f"{base}()" if base else None
         if isinstance(expr, ast.Subscript):
             elements = element_values(self, expr)
-            if elements is not None:
-                return elements[1]._agreed(elements[0], depth)
+            element = elements[1]._agreed(elements[0], depth) if elements is not None else None
+            if element is not None:
+                return element
             base = self._path(expr.value, depth + 1)
             return f"{base}[]" if base else None
         if isinstance(expr, ast.Await):
