@@ -13,8 +13,8 @@ _HTTP_VERBS = r"(get|post|put|patch|delete|head|options|request|send|stream)"
 # What lies between a boto3 client or resource and its AWS call: sub-resources
 # (`Table(...)`, `Bucket(...).objects`), `meta.client`, paginators and waiters. What
 # an AWS call returns is data: `table.get_item(...).get("Item")` calls nothing.
-_BOTO_HANDLE = r"(\.([A-Z]\w*|meta|client|objects|object_versions|multipart_uploads|get_paginator|get_waiter)(\(\))?)*"
-_BOTO_LOCAL = r"(Table|Bucket|Object|Queue|Topic|Subscription|Message|get_paginator|get_waiter|can_paginate|close)"
+_BOTO_HANDLE = r"(\.([A-Z]\w*|meta|client|objects|object_versions|multipart_uploads|get_paginator|get_waiter|batch_writer)(\(\))?)*"
+_BOTO_LOCAL = r"(Table|Bucket|Object|Queue|Topic|Subscription|Message|get_paginator|get_waiter|can_paginate|close|batch_writer)"
 
 
 class NetworkIo(CallRule):
@@ -98,6 +98,20 @@ class NetworkIo(CallRule):
             sqs.send_message(QueueUrl=event["queue"], MessageBody="x")  # <- DUR501
             reply = requests.get(event["url"], timeout=5)  # <- DUR501
             return context.step(lambda _: reply.status_code, name="record")
+        """,
+        """
+        import boto3
+        from aws_durable_execution_sdk_python import durable_execution
+
+        orders = boto3.resource("dynamodb").Table("orders")
+
+        @durable_execution
+        def handler(event, context):
+            found = orders.get_item(Key={"id": event["id"]})  # <- DUR501
+            item = found.get("Item", {})
+            with orders.batch_writer() as batch:
+                batch.put_item(Item=item)  # <- DUR501
+            return context.step(lambda _: item, name="item")
         """,
     )
 
