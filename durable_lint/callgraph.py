@@ -17,7 +17,7 @@ from durable_lint import sdk
 from durable_lint.module import DurableModule
 from durable_lint.project import Project
 from durable_lint.resolve import source_of
-from durable_lint.roles import bound_arguments, context_parameters
+from durable_lint.roles import context_parameters
 from durable_lint.rule import CallRule, Report, Rule, describe_call
 from durable_lint.summaries import method_of
 
@@ -62,10 +62,11 @@ class CallGraph:
         if target is None:
             return {}
         function, callee_module = target
-        contexts = context_parameters(function, bound_arguments(function, call), call.keywords, module.roles.is_context)
+        arguments, keywords = module.roles.arguments_of(function, call)
+        contexts = context_parameters(function, arguments, keywords, module.roles.is_context)
         if contexts:
             callee_module.roles.add_helper_contexts(function, contexts)
-        passed, carriers = self._passed(function, call, module, passed_here)
+        passed, carriers = self._passed(function, call, arguments, keywords, module, passed_here)
         shown = ", ".join(source_of(arg) for arg in carriers)
         name = f"{getattr(function, 'name', 'lambda')}({shown})"
         effects = self._effects_of(function, callee_module, passed)
@@ -108,14 +109,13 @@ class CallGraph:
                 if rule.flags(call, path, module):
                     yield rule, rule.report(call, describe_call(call, path))
 
-    def _passed(self, function: ast.AST, call: ast.Call, module: DurableModule,
-                passed_here: Passed) -> tuple[Passed, list[ast.expr]]:
+    def _passed(self, function: ast.AST, call: ast.Call, arguments: list[ast.expr], keywords: list[ast.keyword],
+                module: DurableModule, passed_here: Passed) -> tuple[Passed, list[ast.expr]]:
         """What each parameter of `function` receives at `call` that the analysis can follow."""
         args: ast.arguments = function.args  # type: ignore[attr-defined]
         positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        arguments = bound_arguments(function, call)
         pairs = [(positional[i], arg) for i, arg in enumerate(arguments) if i < len(positional) and not isinstance(arg, ast.Starred)]
-        pairs += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
+        pairs += [(kw.arg, kw.value) for kw in keywords if kw.arg is not None]
         passed: Passed = {}
         carriers = []
         owner = module.code_owner(call)

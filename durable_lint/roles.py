@@ -47,14 +47,6 @@ def positional_or_keyword(call: ast.Call, index: int, keyword: str) -> ast.expr 
     return None
 
 
-def bound_arguments(function: ast.AST, call: ast.Call) -> list[ast.expr]:
-    """`call`'s positional arguments as `function` receives them: a bound method call
-    (`service.charge(x)`) passes its receiver first."""
-    if isinstance(call.func, ast.Attribute) and is_method(function):
-        return [ast.Constant(None), *call.args]
-    return list(call.args)
-
-
 def is_method(function: ast.AST) -> bool:
     """A def in a class body that receives its instance (or class) first."""
     if not isinstance(function._dl_parent, ast.ClassDef):  # type: ignore[attr-defined]
@@ -143,13 +135,20 @@ class RoleMap:
         in (`self.context = context`) makes every method of the class a helper that
         holds a DurableContext (`self.context.step(...)`).
         """
-        callee = self.function_for(call.func)
+        if self._is_partial(call) and call.args:
+            # functools.partial(save, context): `save` receives the context when called.
+            callee = self.function_for(call.args[0])
+            passed, keywords = call.args[1:], call.keywords
+        else:
+            callee = self.function_for(call.func)
+            passed, keywords = self.arguments_of(callee, call) if callee is not None else ([], [])
         made = self._class_made_by(call)
         if made is not None:
             callee = method_of(made, "__init__")
+            passed, keywords = self.arguments_of(callee, call) if callee is not None else ([], [])
         if callee is None or callee in self._roles or isinstance(callee, ast.Lambda):
             return False
-        params = context_parameters(callee, bound_arguments(callee, call), call.keywords, self.is_context)
+        params = context_parameters(callee, passed, keywords, self.is_context)
         known = self.helper_contexts.setdefault(callee, set())
         if params <= known:
             return False
@@ -311,10 +310,10 @@ class RoleMap:
         for call in self._resolver.calls:
             if self.function_for(call.func) is not function:
                 continue
-            passed = bound_arguments(function, call)
+            passed, keywords = self.arguments_of(function, call)
             if param.name in positional and positional.index(param.name) < len(passed):
                 found.append(passed[positional.index(param.name)])
-            found += [kw.value for kw in call.keywords if kw.arg == param.name]
+            found += [kw.value for kw in keywords if kw.arg == param.name]
         return found
 
     def _made_callables(self, call: ast.Call) -> list[ast.expr]:
@@ -347,6 +346,20 @@ class RoleMap:
             if owner is not None:
                 return method_of(owner, expr.attr)
         return None
+
+    def arguments_of(self, function: ast.AST, call: ast.Call) -> tuple[list[ast.expr], list[ast.keyword]]:
+        """The positional and keyword arguments `function` receives from `call`: with the
+        receiver of a bound method first, and what `op = functools.partial(f, ...)` bound."""
+        args, keywords = list(call.args), list(call.keywords)
+        if isinstance(call.func, ast.Name):
+            binding = call.func._dl_scope.lookup(call.func.id)  # type: ignore[attr-defined]
+            if binding is not None and binding.kind == "assign" and len(binding.values) == 1:
+                bound = binding.values[0]
+                if isinstance(bound, ast.Call) and self._is_partial(bound) and bound.args:
+                    args, keywords = [*bound.args[1:], *args], [*bound.keywords, *keywords]
+        if isinstance(call.func, ast.Attribute) and is_method(function):
+            args = [ast.Constant(None), *args]
+        return args, keywords
 
     def _is_partial(self, call: ast.Call) -> bool:
         return self._resolver.qualified_name(call.func) == "functools.partial"
