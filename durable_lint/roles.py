@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from durable_lint import sdk
 from durable_lint.resolve import Resolver
 from durable_lint.scopes import Binding
+from durable_lint.call_shapes import is_method, names_function, parallel_branches, positional_or_keyword
 from durable_lint.summaries import assigned_attributes, class_of_instance, class_of_receiver, method_of, returned_values
 
 
@@ -35,50 +36,6 @@ class FunctionRole:
     context_params: set[str] = field(default_factory=set)
     own_context: bool = False  # receives a DurableContext of its own (handler, child, branch)
     replayed: bool = True  # False for a context function that never issues an operation
-
-
-def positional_or_keyword(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
-    """The argument passed at `index` or as `keyword=`, if any."""
-    for kw in call.keywords:
-        if kw.arg == keyword:
-            return kw.value
-    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None
-
-
-def is_method(function: ast.AST) -> bool:
-    """A def in a class body that receives its instance (or class) first."""
-    if not isinstance(function._dl_parent, ast.ClassDef):  # type: ignore[attr-defined]
-        return False
-    decorators = getattr(function, "decorator_list", ())
-    return not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in decorators)
-
-
-def parallel_branches(call: ast.Call) -> list[ast.expr]:
-    """The branches of `context.parallel(...)`: its `functions` sequence, or, in the broken
-    shape `context.parallel(f1, f2, f3)`, every positional argument (DUR901 reports it)."""
-    functions = positional_or_keyword(call, *sdk.PARALLEL_CALLABLES_ARG)
-    if functions is None:
-        return []
-    if positionally_passed_branches(call):
-        return list(call.args)
-    return [functions]
-
-
-def positionally_passed_branches(call: ast.Call) -> bool:
-    """`context.parallel(f1, f2)`: a lambda or a name of a def where the list belongs."""
-    return bool(call.args) and names_function(call.args[0])
-
-
-def names_function(expr: ast.expr) -> bool:
-    """Is `expr` a lambda or the name of a def (not a sequence of them)?"""
-    if isinstance(expr, ast.Lambda):
-        return True
-    if isinstance(expr, ast.Name):
-        binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
-        return binding is not None and binding.kind == "def"
-    return False
 
 
 def context_parameters(function: ast.AST, passed: Sequence[ast.expr], keywords: Sequence[ast.keyword],

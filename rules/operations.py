@@ -9,7 +9,8 @@ from durable_lint import sdk
 from durable_lint.fixes import Fix, in_fstring, span
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
-from durable_lint.roles import Role, names_function, positional_or_keyword, positionally_passed_branches
+from durable_lint.call_shapes import names_function, positional_or_keyword, positionally_passed_branches
+from durable_lint.roles import Role
 from durable_lint.scopes import enclosing_function
 from durable_lint.rule import Report, Rule
 
