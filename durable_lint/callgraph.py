@@ -17,9 +17,10 @@ from durable_lint import sdk
 from durable_lint.module import DurableModule
 from durable_lint.project import Project
 from durable_lint.resolve import source_of
+from durable_lint.call_shapes import is_method
 from durable_lint.roles import context_parameters
 from durable_lint.rule import CallRule, Report, Rule, describe_call
-from durable_lint.summaries import method_of
+from durable_lint.summaries import assigned_attributes, class_of_instance, method_of
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class CallGraph:
         if contexts:
             callee_module.roles.add_helper_contexts(function, contexts)
         passed, carriers = self._passed(function, call, arguments, keywords, module, passed_here)
+        passed.update(self._instance_attributes(function, call, module, passed_here))
         shown = ", ".join(source_of(arg) for arg in carriers)
         name = f"{getattr(function, 'name', 'lambda')}({shown})"
         effects = self._effects_of(function, callee_module, passed)
@@ -126,6 +128,33 @@ class CallGraph:
                 carriers.append(arg)
         return passed, carriers
 
+    def _instance_attributes(self, method: ast.AST, call: ast.Call, module: DurableModule,
+                             passed_here: Passed) -> Passed:
+        """`notifier = Notifier(sns); notifier.send(...)`: what `__init__` kept from its
+        arguments, as `self.<attr>` for the method (and for `self.other()` calls in it)."""
+        if not (isinstance(call.func, ast.Attribute) and is_method(method)):
+            return {}
+        receiver = call.func.value
+        owner = module.code_owner(call)
+        if _is_receiver(receiver, owner):
+            return {k: v for k, v in passed_here.items() if k.startswith("self.")}
+        construction = receiver
+        if isinstance(receiver, ast.Name):
+            binding = receiver._dl_scope.lookup(receiver.id)  # type: ignore[attr-defined]
+            construction = binding.values[0] if binding is not None and binding.kind == "assign" and len(binding.values) == 1 else None
+        cls = method._dl_parent  # type: ignore[attr-defined]
+        init = method_of(cls, "__init__")
+        if not isinstance(construction, ast.Call) or init is None or class_of_instance(receiver) is not cls:
+            return {}
+        arguments = [ast.Constant(None), *construction.args]  # __init__ receives the new instance first
+        given, _ = self._passed(init, construction, arguments, construction.keywords, module, passed_here)
+        kept: Passed = {}
+        for attr, values in assigned_attributes(cls).items():
+            value = values[0] if len(values) == 1 else None
+            if isinstance(value, ast.Name) and isinstance(given.get(value.id), str) and self._is_param_of(value, init):
+                kept[f"self.{attr}"] = given[value.id]
+        return kept
+
     def _value(self, arg: ast.expr, owner: ast.AST | None, module: DurableModule,
                passed_here: Passed) -> str | tuple[ast.AST, DurableModule] | None:
         function = module.roles.function_for(arg)
@@ -149,8 +178,11 @@ class CallGraph:
                 return self._path(binding.values[0], owner, module, passed, depth + 1)
             return module.call_path(expr)
         if isinstance(expr, ast.Attribute):
+            held = passed.get(f"self.{expr.attr}")
+            if isinstance(held, str) and _is_receiver(expr.value, owner):
+                return held
             base = self._path(expr.value, owner, module, passed, depth + 1)
-            return f"{base}.{expr.attr}" if base else None
+            return f"{base}.{expr.attr}" if base else module.call_path(expr)
         if isinstance(expr, ast.Call):
             base = self._path(expr.func, owner, module, passed, depth + 1)
             if base is not None and base != module.call_path(expr.func):
@@ -200,3 +232,12 @@ class CallGraph:
         found = method_of(target[0], method) if isinstance(target[0], ast.ClassDef) else None
         return (found, target[1]) if found is not None else None
 
+
+def _is_receiver(expr: ast.expr, method: ast.AST | None) -> bool:
+    """Is `expr` the first parameter (`self`) of `method`, a method of a class?"""
+    if not isinstance(expr, ast.Name) or method is None or not is_method(method):
+        return False
+    args: ast.arguments = method.args  # type: ignore[attr-defined]
+    first = [*args.posonlyargs, *args.args][:1]
+    binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+    return bool(first) and first[0].arg == expr.id and binding is not None and binding.definition is method
