@@ -4,6 +4,9 @@ from durable_lint.rules import (
     clock,
     concurrency,
     io,
+    logs,
+    mutation,
+    naming,
     noqa,
     operations,
     ordering,
@@ -12,6 +15,10 @@ from durable_lint.rules import (
     randomness,
     replay_state,
     serialization,
+    step_arguments,
 )
 
-__all__ = ["clock", "concurrency", "io", "noqa", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization"]
+__all__ = [
+    "clock", "concurrency", "io", "logs", "mutation", "naming", "noqa", "operations", "ordering", "parsing",
+    "process", "randomness", "replay_state", "serialization", "step_arguments",
+]
