@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
+from replay_fuzz.campaign import Deadline, Slice
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
 from replay_fuzz.environments import EnvironmentPool
@@ -60,6 +61,9 @@ def fuzz(
     environments: bool = False,
     jobs: int | None = None,
     allow_failing_reference: bool = False,
+    all_fault_points: bool = False,
+    max_time: float | None = None,
+    shard: str | None = None,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
@@ -77,6 +81,10 @@ def fuzz(
     importable by its module path). `jobs` is how many processes fuzz at once (default:
     the cores available; results do not depend on it). A straight-through run that does
     not succeed raises `StraightRunFailed` saying why, unless `allow_failing_reference`.
+    The single-fault pass runs each class of alike fault points (a loop's iterations, a
+    map's items) at three of its points, unless `all_fault_points` (see replay_fuzz.classes).
+    `max_time` (seconds) stops the search, never the single-fault pass; `shard` ("I/N") runs
+    this CI job's 1/N of the campaign (see replay_fuzz.campaign).
     """
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
@@ -91,6 +99,8 @@ def fuzz(
         chosen_database = DirectoryBasedExampleDatabase(database)
     else:
         chosen_database = database
+    part = Slice.parse(shard) if shard else Slice()
+    deadline = Deadline.after(max_time)
     examples = DEFAULTS.max_examples if max_examples is None else max_examples
     started = time.perf_counter()
     pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects), allow_network) if environments else None
@@ -100,7 +110,8 @@ def fuzz(
         with _quiet_sdk_logs():
             for event in events:
                 campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects),
-                                    allow_network, allow_failing_reference=allow_failing_reference)
+                                    allow_network, allow_failing_reference=allow_failing_reference,
+                                    all_fault_points=all_fault_points, slice=part, deadline=deadline)
                 report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
                                                  replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
     finally:

@@ -27,12 +27,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import core as hypothesis_core
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import capture, checks
+from replay_fuzz.campaign import Deadline, Slice
+from replay_fuzz.classes import FaultClass, every_point, fault_classes
 from replay_fuzz.reference import failure as reference_failure
 from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.environments import EnvironmentPool
@@ -75,6 +77,9 @@ class Campaign:
     progress: Progress | None = None  # told (examples, executions, kinds found) as it goes
     ticked: float = 0.0  # when progress was last told
     allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
+    all_fault_points: bool = False  # the single-fault pass runs every point, not a few per class
+    slice: Slice = Slice()  # this CI job's share of the campaign (--shard)
+    deadline: Deadline = Deadline()  # when the search stops (--max-time)
     last_output: str = ""  # what the code under test printed in the latest execution
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
@@ -202,16 +207,22 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         campaign.report.examples += 1
         findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
+    classes = every_point(space.faults) if campaign.all_fault_points else fault_classes(space.faults, campaign.reference())
     campaign.report.fault_points += len(space.faults)
+    campaign.report.fault_classes += len(classes)
+    classes = campaign.slice.mine(classes)
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(_single_faults, part) for part in _parts(space.faults, SHARDS) if part]
+        functools.partial(_single_faults, part) for part in _parts(classes, SHARDS) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
-    work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
-             for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
+    search_parts = _parts(range(max_examples), max(SHARDS, campaign.slice.count))
+    mine = [index for index in campaign.slice.search_parts(SHARDS) if search_parts[index] or replays_saved]
+    work += [functools.partial(_search, space, len(search_parts[index]), None if seed is None else seed * len(search_parts) + index,
+                               database, index) for index in mine]
+    planned = sum(len(search_parts[index]) for index in mine)
     landings = 2 if campaign.environments else 1
-    ticker = _Ticker(campaign.report, progress, expected=len(space.faults) * landings + max_examples)
+    ticker = _Ticker(campaign.report, progress, expected=sum(len(c.chosen()) for c in classes) * landings + planned)
     finished: dict[int, ShardResult[Found]] = {}
     try:
         run_shards([_shard(campaign, part) for part in work], jobs, ticker, finished, silence=campaign.silence())
@@ -226,7 +237,19 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
                     if kind in found for schedule, finding, output in [found[kind]]]
         if len(finished) < len(work):
             campaign.report.problems += problems
+    _say_what_was_left(campaign, len(classes), mine, len(search_parts), planned)
     return problems
+
+
+def _say_what_was_left(campaign: Campaign, classes: int, parts: list[int], of_parts: int, planned: int) -> None:
+    """Notes for a job that ran part of the campaign (--shard) or a search cut short (--max-time)."""
+    report = campaign.report
+    if campaign.slice.count > 1:
+        report.notes.append(f"shard {campaign.slice.words()}: this job ran {classes} of the {report.fault_classes} fault "
+                            f"classes and {len(parts)} of the {of_parts} parts of the search; the other jobs run the rest")
+    if campaign.deadline.passed() and report.searched < planned:
+        report.notes.append(f"--max-time: the search stopped after {report.searched} of {planned} random schedules "
+                            "(the single-fault pass ran whole)")
 
 
 def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResult[T]]:
@@ -271,18 +294,21 @@ def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
 
 
-def _single_faults(faults: Sequence[Fault], campaign: Campaign) -> Found:
-    """Each fault once (and, with environments, once more with the replay landing cold on another hash seed)."""
+def _single_faults(classes: Sequence[FaultClass], campaign: Campaign) -> Found:
+    """The chosen points of each class once (and, with environments, once more with the replay landing
+    cold on another hash seed); a class counts as covered once its chosen points ran."""
     found: Found = {}
     landings = [()] + ([((2, 1),)] if campaign.environments else [])
-    for fault in faults:
-        campaign.report.fault_points_exercised += 1
-        for cold in landings:
-            schedule = Schedule(faults=(fault,), cold=cold)
-            campaign.report.examples += 1
-            for finding in campaign.findings(schedule):
-                found.setdefault(finding.kind, (schedule, finding, campaign.last_output))
-        campaign.tick(found)
+    for fault_class in classes:
+        for fault in fault_class.chosen():
+            campaign.report.fault_points_exercised += 1
+            for cold in landings:
+                schedule = Schedule(faults=(fault,), cold=cold)
+                campaign.report.examples += 1
+                for finding in campaign.findings(schedule):
+                    found.setdefault(finding.kind, (schedule, finding, campaign.last_output))
+            campaign.tick(found)
+        campaign.report.fault_classes_covered += 1
     return found
 
 
@@ -305,7 +331,10 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
               phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
     @given(space.schedules(environments=campaign.environments is not None))
     def search(schedule: Schedule) -> None:
+        if campaign.deadline.passed():
+            reject()  # past --max-time: drawn, never run (Hypothesis soon stops drawing)
         campaign.report.examples += 1
+        campaign.report.searched += 1
         findings = campaign.findings(schedule)
         campaign.tick(found)
         if findings:
