@@ -149,10 +149,14 @@ class _Observer:
         self.invocation = Invocation()
         self._lock = threading.Lock()
         self._body_runs: dict[str, int] = {}
+        # Call sites are found for runs without faults only: the references fault classes are built
+        # from; walking the stack at every operation of every schedule would cost a map its speed.
+        self._call_sites = not schedule.faults
 
     def on_operation(self, identifier: OperationIdentifier, callable_identity: str | None, semantics: str | None) -> None:
         operation = OperationRecord(identifier.parent_id, identifier.operation_id, identifier.operation_type.value,
-                                    identifier.sub_type, identifier.name, callable_identity, call_site())
+                                    identifier.sub_type, identifier.name, callable_identity,
+                                    call_site() if self._call_sites else None)
         with self._lock:
             self.invocation.operations.append(operation)
             if semantics:
