@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 
@@ -57,3 +59,11 @@ def test_max_time_stops_the_search_but_not_the_single_fault_pass() -> None:
 def test_without_max_time_the_search_runs_whole() -> None:
     report = fuzz(correct_loop, max_examples=8, seed=1, database=None)
     assert report.searched == 8 and not any("--max-time" in note for note in report.notes)
+
+
+def test_the_command_passes_shard_and_max_time_on(capsys) -> None:
+    target = "tests/fuzz_targets/planted_at_scale.py:loop_captured_mutation"
+    assert main([target, "--shard", "2/2", "--max-time", "30", "--max-examples", "4", "--seed", "1", "--format", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert any(note.startswith("shard 2/2: this job ran") for note in document["notes"]), document["notes"]
+    assert 0 < document["fault_classes_covered"] < document["fault_classes"]
