@@ -97,7 +97,7 @@ class Report:
             "target": self.target, "examples": self.examples, "executions": self.executions,
             "invocations": self.invocations, "elapsed_s": round(self.elapsed_s, 3),
             "fault_points": self.fault_points, "fault_points_exercised": self.fault_points_exercised,
-            "fault_classes": self.fault_classes, "fault_classes_covered": self.fault_classes_covered,
+            "fault_classes": self.fault_classes, "fault_classes_covered": self.fault_classes_covered, "searched": self.searched,
             "reference": self.references[0] if self.references else None,
             **({"references": self.references} if len(self.references) > 1 else {}),
             "notes": self.notes, "problems": [p.as_dict() for p in self.problems],
