@@ -65,3 +65,17 @@ class Deadline:
 
     def passed(self) -> bool:
         return self.at is not None and time.monotonic() >= self.at
+
+
+def left_out(part: Slice, deadline: Deadline, classes: tuple[int, int], search_parts: tuple[int, int],
+             searched: tuple[int, int]) -> list[str]:
+    """The report's notes for a job that ran its share of a campaign, or a search stopped by the deadline;
+    each pair is (ran, of)."""
+    notes = []
+    if part.count > 1:
+        notes.append(f"shard {part.words()}: this job ran {classes[0]} of the {classes[1]} fault classes and "
+                     f"{search_parts[0]} of the {search_parts[1]} parts of the search; the other jobs run the rest")
+    if deadline.passed() and searched[0] < searched[1]:
+        notes.append(f"--max-time: the search stopped after {searched[0]} of {searched[1]} random schedules "
+                     "(the single-fault pass ran whole)")
+    return notes

@@ -33,7 +33,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import capture, checks
-from replay_fuzz.campaign import Deadline, Slice
+from replay_fuzz.campaign import Deadline, Slice, left_out
 from replay_fuzz.classes import FaultClass, every_point, fault_classes
 from replay_fuzz.reference import failure as reference_failure
 from replay_fuzz.reference import summary as reference_summary
@@ -237,19 +237,9 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
                     if kind in found for schedule, finding, output in [found[kind]]]
         if len(finished) < len(work):
             campaign.report.problems += problems
-    _say_what_was_left(campaign, len(classes), mine, len(search_parts), planned)
+    campaign.report.notes += left_out(campaign.slice, campaign.deadline, (len(classes), campaign.report.fault_classes),
+                                      (len(mine), len(search_parts)), (campaign.report.searched, planned))
     return problems
-
-
-def _say_what_was_left(campaign: Campaign, classes: int, parts: list[int], of_parts: int, planned: int) -> None:
-    """Notes for a job that ran part of the campaign (--shard) or a search cut short (--max-time)."""
-    report = campaign.report
-    if campaign.slice.count > 1:
-        report.notes.append(f"shard {campaign.slice.words()}: this job ran {classes} of the {report.fault_classes} fault "
-                            f"classes and {len(parts)} of the {of_parts} parts of the search; the other jobs run the rest")
-    if campaign.deadline.passed() and report.searched < planned:
-        report.notes.append(f"--max-time: the search stopped after {report.searched} of {planned} random schedules "
-                            "(the single-fault pass ran whole)")
 
 
 def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResult[T]]:
