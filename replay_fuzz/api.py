@@ -69,7 +69,7 @@ def fuzz(
 
     `effects` names side-effecting functions as "module:function"; each is recorded
     with the operation that runs it. `max_examples` bounds the random search that
-    follows the exhaustive single-fault pass (default 100, or pytest's
+    follows the single-fault pass (default 100, or pytest's
     `--durable-fuzz-examples`); `seed` makes that search repeatable. `replay` runs
     exactly one schedule from a problem's replay token. `database` is Hypothesis'
     example database: "default" (`.hypothesis/examples`), a folder path (shared by CI

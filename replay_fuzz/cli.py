@@ -2,6 +2,7 @@
 
     durable-fuzz TARGET [--event JSON | --event-file PATH]... [--effect MODULE:FUNCTION]...
                  [--max-examples N] [--seed N] [--jobs N] [--format text|json] [--replay TOKEN]
+                 [--all-fault-points] [--max-time SECONDS] [--shard I/N]
 
 Exit codes: 0 no problem, 1 problems, 2 usage error or a run that could not test what
 it claims (one line on stderr: a straight-through run that failed, an import that

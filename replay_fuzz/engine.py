@@ -2,9 +2,10 @@
 
 1. The straight-through run (no fault, every wait, callback and invoke complete at
    once) is the reference: what the author meant.
-2. Every single fault at every boundary it crossed is run once (bounded exhaustive
-   enumeration, as crash-consistency testers do), so a clean report can say all
-   single crash and suspend points were covered.
+2. Every class of single faults at the boundaries it crossed is run at three of its
+   points (a class holds the alike points of a loop's iterations or a map's items, see
+   replay_fuzz.classes; `--all-fault-points` runs every point), so a clean report can
+   say every class of single crash and suspend points was covered.
 3. Hypothesis draws schedules of up to three faults, with callback answers and
    seeds, and shrinks each problem it finds to a minimal schedule. Failures are kept
    in Hypothesis' example database, so the next run tries them first.
