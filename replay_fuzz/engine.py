@@ -36,15 +36,15 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from replay_fuzz import capture, checks
 from replay_fuzz.campaign import Deadline, Slice, left_out
 from replay_fuzz.classes import FaultClass, every_point, fault_classes
-from replay_fuzz.reference import failure as reference_failure
-from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
+from replay_fuzz.reference import failure as reference_failure
+from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
-from replay_fuzz.worker import stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
-from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards
+from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards, working_on
+from replay_fuzz.worker import stop_worker
 
 T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
@@ -137,6 +137,7 @@ class Campaign:
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
+        working_on(schedule)  # named in the report if it ends the process running it
         run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
@@ -206,7 +207,10 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         space = campaign.fault_space()
     if replay is not None:
         campaign.report.examples += 1
-        findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
+        try:
+            findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
+        except (ShardDied, ShardSilent) as ended:
+            findings, output = [_ended(campaign, ended)], ""
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
     classes = every_point(space.faults) if campaign.all_fault_points else fault_classes(space.faults, campaign.reference())
     campaign.report.fault_points += len(space.faults)
@@ -225,22 +229,40 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     landings = 2 if campaign.environments else 1
     ticker = _Ticker(campaign.report, progress, expected=sum(len(c.chosen()) for c in classes) * landings + planned)
     finished: dict[int, ShardResult[Found]] = {}
+    interrupted = False
     try:
         run_shards([_shard(campaign, part) for part in work], jobs, ticker, finished, silence=campaign.silence())
     except KeyboardInterrupt:
+        interrupted = True
         ticker.count_unfinished(set(range(len(work))) - set(finished))
         raise
+    except (ShardDied, ShardSilent) as ended:
+        if not isinstance(ended.work, Schedule):
+            raise
+        # The schedule that ended its worker is a problem; the other workers were stopped with it.
+        ticker.count_unfinished(set(range(len(work))) - set(finished))
+        campaign.report.notes.append("the run stopped early: a schedule ended the worker process running it")
+        finished[len(work)] = ShardResult({"outcome-mismatch": (ended.work, _ended(campaign, ended), "")},
+                                          Report(campaign.target))
     finally:  # what finished counts, also in the partial report of an interrupted run
         for index in sorted(finished):
             campaign.report.add(finished[index].report)
         found = simplest_per_kind([finished[index].value for index in sorted(finished)])
         problems = [_problem(campaign, space, schedule, finding, output) for kind in checks.KINDS
                     if kind in found for schedule, finding, output in [found[kind]]]
-        if len(finished) < len(work):
+        if interrupted:
             campaign.report.problems += problems
     campaign.report.notes += left_out(campaign.slice, campaign.deadline, (len(classes), campaign.report.fault_classes),
                                       (len(mine), len(search_parts)), (campaign.report.searched, planned))
     return problems
+
+
+def _ended(campaign: Campaign, ended: ShardDied | ShardSilent) -> checks.Difference:
+    """The problem of a schedule whose execution ended (or froze) the process running it."""
+    how = f"it {ended.how}" if isinstance(ended, ShardDied) else str(ended)
+    straight = campaign.reference().outcome
+    return checks.Difference("outcome-mismatch", f"the execution ended the process running it: {how}",
+                             reference=straight.words() if straight else "(no outcome)", observed="(no outcome)")
 
 
 def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResult[T]]:
