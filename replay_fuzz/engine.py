@@ -34,6 +34,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import capture, checks
+from replay_fuzz.aws import AwsSandbox
+from replay_fuzz.aws import with_hint as with_aws_hint
 from replay_fuzz.campaign import Deadline, Slice, left_out
 from replay_fuzz.classes import FaultClass, every_point, fault_classes
 from replay_fuzz.environments import EnvironmentPool
@@ -82,6 +84,7 @@ class Campaign:
     slice: Slice = Slice()  # this CI job's share of the campaign (--shard)
     deadline: Deadline = Deadline()  # when the search stops (--max-time)
     last_output: str = ""  # what the code under test printed in the latest execution
+    aws: AwsSandbox | None = None  # AWS in memory: reset and set up before each execution
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
     @contextlib.contextmanager
@@ -98,9 +101,13 @@ class Campaign:
             self.progress((self.report.examples, self.report.executions, tuple(found)))
 
     def run(self, schedule: Schedule) -> ExecutionRecord:
+        if self.aws is not None:
+            self.aws.prepare()
         start = capture.mark()
         record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
         record.output = self.last_output = capture.since(start)
+        if self.aws is not None:
+            record.aws_state = self.aws.snapshot()
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
         self.report.refused += record.refused
@@ -132,7 +139,7 @@ class Campaign:
         self.report.references.append(reference_summary(record))
         why = reference_failure(record, self.event, self.report.refused[before:])
         if why is not None and (record.outcome is None or not self.allow_failing_reference):
-            raise StraightRunFailed(why)
+            raise StraightRunFailed(with_aws_hint(why))
         return record
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
@@ -384,6 +391,8 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
     command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
     for effect in campaign.effects:
         command += ["--effect", effect]
+    if campaign.aws is not None:
+        command += ["--aws", "moto"] + (["--setup", campaign.aws.setup_name] if campaign.aws.setup_name else [])
     command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * (campaign.environments is not None)
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
