@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib.util
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from durable_lint.callgraph import CallGraph
@@ -45,6 +44,8 @@ class Linter:
         files = list(iter_python_files(paths, self.settings))
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             return [f for file, shown in files for f in self.lint_file(file, shown)], len(files)
+        from concurrent.futures import ProcessPoolExecutor  # here: multiprocessing costs a one-file run 10 ms
+
         chunk = max(1, len(files) // (jobs * 4))
         batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
         with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(self.settings, self.codes)) as pool:

@@ -12,20 +12,47 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from durable_lint import __version__
-from durable_lint.config import UsageError, load_settings
-from durable_lint.engine import Linter
 from durable_lint.sdk import SDK_MODULE
+
+if TYPE_CHECKING:
+    from durable_lint.config import Settings
+    from durable_lint.engine import Linter
+
+# The engine, the rules and the configuration are imported on first need, not here:
+# flake8 loads every plugin for every run, and files that never mention the SDK (or a
+# configured wrapper) should not pay for them.
+
+
+@functools.lru_cache(maxsize=1)
+def _settings() -> Settings | str:
+    """The configuration for this run, or the error that prevents it (as one line)."""
+    from durable_lint.config import UsageError, load_settings
+
+    try:
+        return load_settings()
+    except UsageError as error:
+        return str(error)
 
 
 @functools.lru_cache(maxsize=1)
 def _linter() -> Linter | str:
-    """The linter for this run, or the configuration error that prevents it (as one line)."""
-    try:
-        return Linter(load_settings())
-    except UsageError as error:
-        return str(error)
+    settings = _settings()
+    if isinstance(settings, str):
+        return settings
+    from durable_lint.engine import Linter
+
+    return Linter(settings)
+
+
+def _may_be_durable(text: str) -> bool:
+    """The engine's prefilter, without loading the engine: does the file mention the SDK or a wrapper?"""
+    if SDK_MODULE in text:
+        return True
+    settings = _settings()
+    return not isinstance(settings, str) and any(module in text for module in settings.wrapper_modules)
 
 
 class DurableLintChecker:
@@ -40,6 +67,8 @@ class DurableLintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         text = "".join(self.lines)
+        if not _may_be_durable(text):
+            return
         linter = _linter()
         if isinstance(linter, str):
             # flake8 has no way to stop a run; say it once per file that the linter would check.

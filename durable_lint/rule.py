@@ -97,12 +97,13 @@ class CallRule(Rule):
     # be something the SDK's serdes round-trips unchanged.
     fixable: ClassVar[frozenset[str]] = frozenset()
     transferable = True
-    _pattern: ClassVar[re.Pattern[str]]
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.calls:
-            cls._pattern = re.compile("|".join(f"(?:{c})" for c in cls.calls))
+    @classmethod
+    def _pattern(cls) -> re.Pattern[str]:
+        """`calls` as one regular expression, compiled on first use: a file without calls never pays for it."""
+        if "_compiled" not in cls.__dict__:
+            cls._compiled = re.compile("|".join(f"(?:{c})" for c in cls.calls))
+        return cls._compiled  # type: ignore[return-value]
 
     def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
         return True
@@ -118,7 +119,7 @@ class CallRule(Rule):
         verdict = module.call_policy(path)
         if verdict is not None:
             return verdict == self.code
-        return bool(self._pattern.fullmatch(path)) and self.matches(call, path, module)
+        return bool(self._pattern().fullmatch(path)) and self.matches(call, path, module)
 
     def fix(self, call: ast.Call, path: str, module: DurableModule) -> Fix | None:
         """Wrap the call in `context.step(lambda _: ..., name=...)` where that is safe."""
