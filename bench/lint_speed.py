@@ -20,6 +20,7 @@ load from other processes on the machine falls on every tool alike.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -56,14 +57,27 @@ def tools(ruff: Path | None) -> dict[str, list[str]]:
     return commands
 
 
+# As on a user's machine, each tool runs from compiled bytecode: pip compiles what it
+# installs, and Python caches the bytecode of an editable install on first import
+# unless PYTHONDONTWRITEBYTECODE (set in some containers) forbids it.
+_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str], target: str, cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([*command, target], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, check=False)
+    subprocess.run([*command, target], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=_ENV,
+                   check=False)
     return time.perf_counter() - start
 
 
-def medians(commands: dict[str, list[str]], targets: list[str], cwd: Path, rounds: int) -> dict[str, dict[str, float]]:
-    """Median seconds per (target, tool); every round runs every tool on every target, interleaved."""
+def medians(commands: dict[str, list[str]], targets: list[str], cwd: Path, rounds: int,
+            warm_up: bool = True) -> dict[str, dict[str, float]]:
+    """Median seconds per (target, tool); every round runs every tool on every target, interleaved.
+
+    A first, uncounted run of each tool warms the bytecode and file system caches.
+    """
+    for command in commands.values() if warm_up else ():
+        timed(command, targets[0], cwd)
     samples: dict[str, dict[str, list[float]]] = {t: {name: [] for name in commands} for t in targets}
     for _ in range(rounds):
         for target in targets:
@@ -106,7 +120,7 @@ def durable_tree(target: Path, count: int) -> Path:
 
 
 def tree(label: str, path: Path, commands: dict[str, list[str]], rounds: int, target: float) -> bool:
-    by_tool = medians(commands, [str(path)], path, rounds)[str(path)]
+    by_tool = medians(commands, [str(path)], path, rounds, warm_up=False)[str(path)]
     files = sum(1 for _ in path.rglob("*.py"))
     print(f"\n{label}: {path} ({files} .py files), median of {rounds} interleaved rounds")
     for name, seconds in by_tool.items():
