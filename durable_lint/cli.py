@@ -1,4 +1,4 @@
-"""The `durable-lint` command: `check` (the default), `fix`, `rule`.
+"""The `durable-lint` command: `check` (the default), `fix`, `rule`, `server`.
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error. Errors are
 one line on stderr, never a traceback.
@@ -21,7 +21,7 @@ from durable_lint.finding import Finding
 from durable_lint.output import FORMATS, format_statistics, format_text
 from durable_lint.rule import all_rules
 
-COMMANDS = ("check", "fix", "rule")
+COMMANDS = ("check", "fix", "rule", "server")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", metavar="CODE")
     rule.add_argument("--all", action="store_true", help="list every rule with its name and default state")
+
+    # The language server (durable_lint/server.py); needs the `lsp` extra.
+    commands.add_parser("server", help="run the Language Server over stdio, for editors")
     return parser
 
 
@@ -78,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list.insert(0, "check")
     try:
         args = build_parser().parse_args(args_list)
+        if args.command == "server":
+            from durable_lint.server import main as serve
+
+            return serve()
         if args.command == "rule":
             return _rule(args)
         if args.command == "fix":

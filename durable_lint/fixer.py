@@ -16,6 +16,7 @@ from pathlib import Path
 from durable_lint.apply_fixes import apply_fixes
 from durable_lint.engine import Linter
 from durable_lint.finding import Finding
+from durable_lint.fixes import Fix
 
 
 class FixError(Exception):
@@ -43,12 +44,21 @@ class FileFix:
 def fix_file(linter: Linter, file: Path, shown: str) -> FileFix:
     """The file's fixed text (not written) and what remains to be done by hand."""
     findings = linter.lint_file(file, shown)
-    fixes = [f.fix for f in findings if f.fix is not None]
-    if not fixes:
+    if not any(f.fix is not None for f in findings):
         return FileFix(shown, "", "", 0, findings)
     data = file.read_bytes()
     encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
-    original = data.decode(encoding)
+    return fix_text(linter, data.decode(encoding), shown, file, findings, encoding=encoding)
+
+
+def fix_text(linter: Linter, original: str, shown: str, file: Path | None, findings: list[Finding],
+             chosen: list[Fix] | None = None, encoding: str = "utf-8") -> FileFix:
+    """`original` with the fixes of `findings` (or only the `chosen` ones) applied and verified.
+
+    `findings` are all of the text's findings: the re-lint must show exactly the fixed
+    ones gone. The language server fixes unsaved editor text this way, one finding at a time.
+    """
+    fixes = [f.fix for f in findings if f.fix is not None] if chosen is None else chosen
     fixed, applied = apply_fixes(original, fixes)
     try:
         compile(fixed, shown, "exec")
