@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from durable_lint.config import Settings, find_pyproject, load_settings
+from durable_lint.config import Configurations
 from durable_lint.engine import Linter
 from durable_lint.finding import Finding
 from durable_lint.fixer import FixError, fix_text
@@ -47,53 +47,42 @@ class Edit:
     text: str
 
 
-class Documents:
-    """Lints editor documents with the configuration of the project each one belongs to."""
+def lint_document(text: str, path: Path | None) -> list[Located]:
+    """Findings in the document's current text."""
+    findings = _linter(path).lint_source(text, _shown(path), file=path)
+    return locate(text, findings)
 
-    def __init__(self) -> None:
-        self._settings: dict[tuple[Path, int], Settings] = {}
 
-    def settings_for(self, path: Path | None) -> Settings:
-        """The settings of the nearest pyproject.toml above the document (re-read when it changes).
+def fix_edits(text: str, path: Path | None, wanted: Span | None) -> list[Edit]:
+    """One edit per fixable finding touching `wanted` (each verified alone), or one for all of them."""
+    linter = _linter(path)
+    findings = linter.lint_source(text, _shown(path), file=path)
+    fixable = [f for f in locate(text, findings) if f.finding.fix is not None]
+    if wanted is not None:
+        fixable = [f for f in fixable if f.span.touches(wanted)]
+    chosen = [[f] for f in fixable] if wanted is not None else ([fixable] if fixable else [])
+    edits = []
+    for group in chosen:
+        try:
+            result = fix_text(linter, text, _shown(path), path, findings, [f.finding.fix for f in group])  # type: ignore[misc]
+        except FixError:
+            continue  # a fix that cannot be verified is not offered
+        if result.applied:
+            title = (f"Fix {group[0].finding.code}: {describe(group[0].finding.fix)}"  # type: ignore[arg-type]
+                     if wanted is not None else f"Fix all durable-lint findings with a safe fix ({result.applied})")
+            edits.append(minimal_edit(text, result.fixed, title))
+    return edits
 
-        Raises UsageError for a broken configuration, with the file and the problem.
-        """
-        folder = path.parent if path is not None else Path.cwd()
-        pyproject = find_pyproject(folder.resolve())
-        if pyproject is None:
-            return Settings(root=folder)
-        key = (pyproject, pyproject.stat().st_mtime_ns)
-        if key not in self._settings:
-            self._settings[key] = load_settings(pyproject)
-        return self._settings[key]
 
-    def lint(self, text: str, path: Path | None) -> list[Located]:
-        """Findings in the document's current text (a fresh linter: helper modules may have changed on disk)."""
-        findings = self._linter(path).lint_source(text, _shown(path), file=path)
-        return locate(text, findings)
+def _linter(path: Path | None) -> Linter:
+    """A fresh linter with the settings of the nearest `[tool.durable-lint]` above the document.
 
-    def fixes(self, text: str, path: Path | None, wanted: Span | None) -> list[Edit]:
-        """One edit per fixable finding touching `wanted` (each verified alone), or one for all of them."""
-        linter = self._linter(path)
-        findings = linter.lint_source(text, _shown(path), file=path)
-        fixable = [f for f in locate(text, findings) if f.finding.fix is not None]
-        if wanted is not None:
-            fixable = [f for f in fixable if f.span.touches(wanted)]
-        chosen = [[f] for f in fixable] if wanted is not None else ([fixable] if fixable else [])
-        edits = []
-        for group in chosen:
-            try:
-                result = fix_text(linter, text, _shown(path), path, findings, [f.finding.fix for f in group])  # type: ignore[misc]
-            except FixError:
-                continue  # a fix that cannot be verified is not offered
-            if result.applied:
-                title = (f"Fix {group[0].finding.code}: {describe(group[0].finding.fix)}"  # type: ignore[arg-type]
-                         if wanted is not None else f"Fix all durable-lint findings with a safe fix ({result.applied})")
-                edits.append(minimal_edit(text, result.fixed, title))
-        return edits
-
-    def _linter(self, path: Path | None) -> Linter:
-        return Linter(self.settings_for(path))
+    Fresh each time, because the editor may have changed a pyproject.toml or a helper
+    module since: reading them again costs about a millisecond. A broken
+    configuration raises UsageError, with the file and the problem.
+    """
+    configurations = Configurations()
+    return Linter(configurations.for_file(path) if path is not None else configurations.for_folder(Path.cwd()))
 
 
 def hover_text(findings: list[Located], at: Position) -> str | None:

@@ -1,7 +1,7 @@
 """flake8 plugin: the same engine and configuration as `durable-lint check`.
 
-flake8 calls the checker per file. The rules enabled are those `[tool.durable-lint]`
-enables (default-on rules plus `extend-select`), so `flake8 --select DUR` reports
+flake8 calls the checker per file. The rules enabled are those the file's nearest
+`[tool.durable-lint]` enables (default-on rules plus `extend-select`), so `flake8 --select DUR` reports
 what `durable-lint check` reports; flake8's own select, ignore and `# noqa` apply
 on top. Files that do not mention the SDK are skipped by a substring test before
 anything is parsed.
@@ -18,41 +18,51 @@ from durable_lint import __version__
 from durable_lint.sdk import SDK_MODULE
 
 if TYPE_CHECKING:
-    from durable_lint.config import Settings
+    from durable_lint.config import Configurations
     from durable_lint.engine import Linter
+    from durable_lint.run import Linters
 
-# The engine, the rules and the configuration are imported on first need, not here:
-# flake8 loads every plugin for every run, and files that never mention the SDK (or a
-# configured wrapper) should not pay for them.
+# The engine and the rules are imported on first need, not here: flake8 loads every
+# plugin for every run, and files that never mention the SDK (or a configured wrapper)
+# should not pay for them.
 
 
 @functools.lru_cache(maxsize=1)
-def _settings() -> Settings | str:
-    """The configuration for this run, or the error that prevents it (as one line)."""
-    from durable_lint.config import UsageError, load_settings
+def _configurations() -> Configurations:
+    from durable_lint.config import Configurations
+
+    return Configurations()
+
+
+@functools.lru_cache(maxsize=1)
+def _linters() -> Linters:
+    """The run's linters: each file gets the nearest `[tool.durable-lint]` above it."""
+    from durable_lint.run import Linters
+
+    return Linters(_configurations())
+
+
+def _linter(file: Path) -> Linter | str:
+    """The linter for this file, or the configuration error that prevents it (as one line)."""
+    from durable_lint.config import UsageError
 
     try:
-        return load_settings()
+        return _linters().for_file(file)
     except UsageError as error:
         return str(error)
 
 
-@functools.lru_cache(maxsize=1)
-def _linter() -> Linter | str:
-    settings = _settings()
-    if isinstance(settings, str):
-        return settings
-    from durable_lint.engine import Linter
-
-    return Linter(settings)
-
-
-def _may_be_durable(text: str) -> bool:
+def _may_be_durable(text: str, file: Path) -> bool:
     """The engine's prefilter, without loading the engine: does the file mention the SDK or a wrapper?"""
     if SDK_MODULE in text:
         return True
-    settings = _settings()
-    return not isinstance(settings, str) and any(module in text for module in settings.wrapper_modules)
+    from durable_lint.config import UsageError
+
+    try:
+        wrappers = _configurations().for_file(file).wrapper_modules
+    except UsageError:
+        return False
+    return any(module in text for module in wrappers)
 
 
 class DurableLintChecker:
@@ -67,14 +77,14 @@ class DurableLintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         text = "".join(self.lines)
-        if not _may_be_durable(text):
+        file = Path(self.filename) if self.filename not in ("-", "stdin") else None
+        if not _may_be_durable(text, file or Path("stdin")):
             return
-        linter = _linter()
+        linter = _linter(file or Path("stdin"))
         if isinstance(linter, str):
             # flake8 has no way to stop a run; say it once per file that the linter would check.
             if SDK_MODULE in text:
                 yield 1, 0, f"DUR000 cannot check this file: {linter}", type(self)
             return
-        file = Path(self.filename) if self.filename not in ("-", "stdin") else None
         for finding in linter.lint_source(text, self.filename, file=file, apply_noqa=False):
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from durable_lint import __version__
 from durable_lint.config import UsageError
-from durable_lint.editor import Documents, Edit, Span, hover_text
+from durable_lint.editor import Edit, Span, fix_edits, hover_text, lint_document
 
 if TYPE_CHECKING:
     from lsprotocol import types
@@ -46,12 +46,11 @@ def build_server() -> LanguageServer:
     from pygls.lsp.server import LanguageServer
 
     server = LanguageServer("durable-lint", __version__)
-    documents = Documents()
 
     def publish(ls: LanguageServer, uri: str) -> None:
         document = ls.workspace.get_text_document(uri)
         ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnose(document, documents))
+            types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnose(document))
         )
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -79,17 +78,17 @@ def build_server() -> LanguageServer:
         wanted_kinds = params.context.only
         actions = []
         if not wanted_kinds or types.CodeActionKind.QuickFix in wanted_kinds:
-            for edit in _fixes(documents, document, _server_span(document, params.range)):
+            for edit in _fixes(document, _server_span(document, params.range)):
                 actions.append(_action(document, edit, types.CodeActionKind.QuickFix, params.context.diagnostics))
         if not wanted_kinds or any(FIX_ALL.startswith(kind) for kind in wanted_kinds):
-            actions += [_action(document, edit, FIX_ALL, []) for edit in _fixes(documents, document, None)]
+            actions += [_action(document, edit, FIX_ALL, []) for edit in _fixes(document, None)]
         return actions
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: LanguageServer, params: types.HoverParams) -> types.Hover | None:
         document = ls.workspace.get_text_document(params.text_document.uri)
         try:
-            findings = documents.lint(document.source, _path(document))
+            findings = lint_document(document.source, _path(document))
         except UsageError:
             return None
         at = document.position_from_client_units(params.position)
@@ -101,12 +100,12 @@ def build_server() -> LanguageServer:
     return server
 
 
-def diagnose(document: TextDocument, documents: Documents) -> list[types.Diagnostic]:
+def diagnose(document: TextDocument) -> list[types.Diagnostic]:
     """The document's findings as LSP diagnostics; a broken configuration is one diagnostic on line 1."""
     from lsprotocol import types
 
     try:
-        found = documents.lint(document.source, _path(document))
+        found = lint_document(document.source, _path(document))
     except UsageError as error:
         return [types.Diagnostic(range=types.Range(types.Position(0, 0), types.Position(0, 0)), message=str(error),
                                  severity=types.DiagnosticSeverity.Error, source=SOURCE)]
@@ -122,9 +121,9 @@ def diagnose(document: TextDocument, documents: Documents) -> list[types.Diagnos
     ]
 
 
-def _fixes(documents: Documents, document: TextDocument, wanted: Span | None) -> list[Edit]:
+def _fixes(document: TextDocument, wanted: Span | None) -> list[Edit]:
     try:
-        return documents.fixes(document.source, _path(document), wanted)
+        return fix_edits(document.source, _path(document), wanted)
     except UsageError:
         return []
 

@@ -59,6 +59,7 @@ def fuzz(
     progress: bool = False,
     environments: bool = False,
     jobs: int | None = None,
+    allow_failing_reference: bool = False,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
@@ -74,7 +75,8 @@ def fuzz(
     `environments` runs every execution in forked execution environments, each
     invocation landing warm or cold as the schedule says (the handler must be
     importable by its module path). `jobs` is how many processes fuzz at once (default:
-    the cores available; results do not depend on it).
+    the cores available; results do not depend on it). A straight-through run that does
+    not succeed raises `StraightRunFailed` saying why, unless `allow_failing_reference`.
     """
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
@@ -91,14 +93,14 @@ def fuzz(
         chosen_database = database
     examples = DEFAULTS.max_examples if max_examples is None else max_examples
     started = time.perf_counter()
-    pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects)) if environments else None
+    pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects), allow_network) if environments else None
     try:
         if pool is not None:
             pool.start()
         with _quiet_sdk_logs():
             for event in events:
                 campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects),
-                                    allow_network)
+                                    allow_network, allow_failing_reference=allow_failing_reference)
                 report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
                                                  replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
     finally:
