@@ -9,6 +9,7 @@ anything is parsed.
 
 from __future__ import annotations
 
+import ast
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,7 @@ class DurableLintChecker:
     version = __version__
 
     def __init__(self, tree: object, filename: str, lines: list[str]) -> None:
+        self.tree = tree if isinstance(tree, ast.Module) else None  # flake8's parse of `lines`, reused
         self.filename = filename
         self.lines = lines
 
@@ -86,5 +88,5 @@ class DurableLintChecker:
             if SDK_MODULE in text:
                 yield 1, 0, f"DUR000 cannot check this file: {linter}", type(self)
             return
-        for finding in linter.lint_source(text, self.filename, file=file, apply_noqa=False):
+        for finding in linter.lint_source(text, self.filename, file=file, apply_noqa=False, tree=self.tree):
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from durable_lint.fixes import Fix, span, step_name_for, straight_line_context
 from durable_lint.module import DurableModule, Region
@@ -21,9 +20,12 @@ from durable_lint.resolve import source_of
 _REGISTRY: dict[str, type[Rule]] = {}
 
 
-@dataclass(frozen=True)
-class Report:
-    """A finding as a rule produces it: where, what it is about, and the message's details."""
+class Report(NamedTuple):
+    """A finding as a rule produces it: where, what it is about, and the message's details.
+
+    (A NamedTuple, not a dataclass: a one-file run imports every record type, and a frozen
+    dataclass costs five times as much to create.)
+    """
 
     node: ast.AST
     subject: str
