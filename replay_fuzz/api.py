@@ -11,6 +11,10 @@ from typing import Any
 
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
+from replay_fuzz import aws_effects
+from replay_fuzz.aws import AwsError, AwsSandbox, resolve_setup
+from replay_fuzz.aws import sandbox as aws_sandbox
+from replay_fuzz.config import load_settings
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
 from replay_fuzz.environments import EnvironmentPool
@@ -42,6 +46,21 @@ def _quiet_sdk_logs() -> Iterator[None]:
         sdk_logger.setLevel(previous)
 
 
+@contextlib.contextmanager
+def _aws_sandbox(kind: str | None, setup: str | Callable[[], Any] | None) -> Iterator[AwsSandbox | None]:
+    """AWS in memory for the run (moto imported only here), set up with `setup`."""
+    if kind is None:
+        if setup is not None:
+            raise AwsError("--setup prepares AWS in memory: give --aws moto with it")
+        yield None
+        return
+    with aws_sandbox(kind, load_settings().aws_effects) as sandbox:
+        if setup is not None:
+            sandbox.setup = resolve_setup(setup) if isinstance(setup, str) else setup
+            sandbox.setup_name = setup if isinstance(setup, str) else None
+        yield sandbox
+
+
 def fuzz(
     handler: Callable[..., Any],
     *,
@@ -60,6 +79,8 @@ def fuzz(
     environments: bool = False,
     jobs: int | None = None,
     allow_failing_reference: bool = False,
+    aws: str | None = None,
+    setup: str | Callable[[], Any] | None = None,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
@@ -77,6 +98,11 @@ def fuzz(
     importable by its module path). `jobs` is how many processes fuzz at once (default:
     the cores available; results do not depend on it). A straight-through run that does
     not succeed raises `StraightRunFailed` saying why, unless `allow_failing_reference`.
+    `aws="moto"` runs every execution on AWS in memory (moto), each starting from the
+    state `setup` (a function or "module:function") creates; every boto3 call is then
+    an effect and what AWS holds after an execution is part of its outcome. Create
+    boto3 clients the handler uses at import after moto is imported, or let fuzz()
+    adopt them (it registers moto on the clients and sessions that already exist).
     """
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
@@ -93,19 +119,21 @@ def fuzz(
         chosen_database = database
     examples = DEFAULTS.max_examples if max_examples is None else max_examples
     started = time.perf_counter()
-    pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects), allow_network) if environments else None
-    try:
-        if pool is not None:
-            pool.start()
-        with _quiet_sdk_logs():
-            for event in events:
-                campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects),
-                                    allow_network, allow_failing_reference=allow_failing_reference)
-                report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
-                                                 replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
-    finally:
-        if pool is not None:
-            pool.close()
+    with _aws_sandbox(aws, setup) as sandbox:
+        pool = (EnvironmentPool(f"{handler.__module__}:{handler.__name__}", list(effects), allow_network,
+                                sandbox and sandbox.answer, aws_effects.current_overrides()) if environments else None)
+        try:
+            if pool is not None:
+                pool.start()
+            with _quiet_sdk_logs():
+                for event in events:
+                    campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effects),
+                                        allow_network, allow_failing_reference=allow_failing_reference, aws=sandbox)
+                    report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
+                                                     replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
+        finally:
+            if pool is not None:
+                pool.close()
     report.elapsed_s = time.perf_counter() - started
     if report.refused:
         report.notes.append(f"refused {len(report.refused)} network connection(s), first to {report.refused[0]}; "

@@ -33,15 +33,17 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import capture, checks
-from replay_fuzz.reference import failure as reference_failure
-from replay_fuzz.reference import summary as reference_summary
+from replay_fuzz.aws import AwsSandbox
+from replay_fuzz.aws import with_hint as with_aws_hint
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
+from replay_fuzz.reference import failure as reference_failure
+from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
-from replay_fuzz.worker import stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
-from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards
+from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards, working_on
+from replay_fuzz.worker import stop_worker
 
 T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
@@ -76,6 +78,7 @@ class Campaign:
     ticked: float = 0.0  # when progress was last told
     allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
     last_output: str = ""  # what the code under test printed in the latest execution
+    aws: AwsSandbox | None = None  # AWS in memory: reset and set up before each execution
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
 
     @contextlib.contextmanager
@@ -92,9 +95,13 @@ class Campaign:
             self.progress((self.report.examples, self.report.executions, tuple(found)))
 
     def run(self, schedule: Schedule) -> ExecutionRecord:
+        if self.aws is not None:
+            self.aws.prepare()
         start = capture.mark()
         record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
         record.output = self.last_output = capture.since(start)
+        if self.aws is not None:
+            record.aws_state = self.aws.snapshot()
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
         self.report.refused += record.refused
@@ -126,11 +133,12 @@ class Campaign:
         self.report.references.append(reference_summary(record))
         why = reference_failure(record, self.event, self.report.refused[before:])
         if why is not None and (record.outcome is None or not self.allow_failing_reference):
-            raise StraightRunFailed(why)
+            raise StraightRunFailed(with_aws_hint(why))
         return record
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
+        working_on(schedule)  # named in the report if it ends the process running it
         run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
@@ -200,7 +208,10 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         space = campaign.fault_space()
     if replay is not None:
         campaign.report.examples += 1
-        findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
+        try:
+            findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
+        except (ShardDied, ShardSilent) as ended:
+            findings, output = [_ended(campaign, ended)], ""
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
     campaign.report.fault_points += len(space.faults)
     work: list[Callable[[Campaign], Found]] = [
@@ -213,20 +224,38 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     landings = 2 if campaign.environments else 1
     ticker = _Ticker(campaign.report, progress, expected=len(space.faults) * landings + max_examples)
     finished: dict[int, ShardResult[Found]] = {}
+    interrupted = False
     try:
         run_shards([_shard(campaign, part) for part in work], jobs, ticker, finished, silence=campaign.silence())
     except KeyboardInterrupt:
+        interrupted = True
         ticker.count_unfinished(set(range(len(work))) - set(finished))
         raise
+    except (ShardDied, ShardSilent) as ended:
+        if not isinstance(ended.work, Schedule):
+            raise
+        # The schedule that ended its worker is a problem; the other workers were stopped with it.
+        ticker.count_unfinished(set(range(len(work))) - set(finished))
+        campaign.report.notes.append("the run stopped early: a schedule ended the worker process running it")
+        finished[len(work)] = ShardResult({"outcome-mismatch": (ended.work, _ended(campaign, ended), "")},
+                                          Report(campaign.target))
     finally:  # what finished counts, also in the partial report of an interrupted run
         for index in sorted(finished):
             campaign.report.add(finished[index].report)
         found = simplest_per_kind([finished[index].value for index in sorted(finished)])
         problems = [_problem(campaign, space, schedule, finding, output) for kind in checks.KINDS
                     if kind in found for schedule, finding, output in [found[kind]]]
-        if len(finished) < len(work):
+        if interrupted:
             campaign.report.problems += problems
     return problems
+
+
+def _ended(campaign: Campaign, ended: ShardDied | ShardSilent) -> checks.Difference:
+    """The problem of a schedule whose execution ended (or froze) the process running it."""
+    how = f"it {ended.how}" if isinstance(ended, ShardDied) else str(ended)
+    straight = campaign.reference().outcome
+    return checks.Difference("outcome-mismatch", f"the execution ended the process running it: {how}",
+                             reference=straight.words() if straight else "(no outcome)", observed="(no outcome)")
 
 
 def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResult[T]]:
@@ -342,6 +371,8 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
     command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
     for effect in campaign.effects:
         command += ["--effect", effect]
+    if campaign.aws is not None:
+        command += ["--aws", "moto"] + (["--setup", campaign.aws.setup_name] if campaign.aws.setup_name else [])
     command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * (campaign.environments is not None)
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
