@@ -2,9 +2,10 @@
 
 1. The straight-through run (no fault, every wait, callback and invoke complete at
    once) is the reference: what the author meant.
-2. Every single fault at every boundary it crossed is run once (bounded exhaustive
-   enumeration, as crash-consistency testers do), so a clean report can say all
-   single crash and suspend points were covered.
+2. Every class of single faults at the boundaries it crossed is run at three of its
+   points (a class holds the alike points of a loop's iterations or a map's items, see
+   replay_fuzz.classes; `--all-fault-points` runs every point), so a clean report can
+   say every class of single crash and suspend points was covered.
 3. Hypothesis draws schedules of up to three faults, with callback answers and
    seeds, and shrinks each problem it finds to a minimal schedule. Failures are kept
    in Hypothesis' example database, so the next run tries them first.
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import core as hypothesis_core
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
@@ -35,6 +36,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from replay_fuzz import capture, checks
 from replay_fuzz.aws import AwsSandbox
 from replay_fuzz.aws import with_hint as with_aws_hint
+from replay_fuzz.campaign import Deadline, Slice, left_out
+from replay_fuzz.classes import FaultClass, every_point, fault_classes
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.reference import failure as reference_failure
@@ -77,6 +80,9 @@ class Campaign:
     progress: Progress | None = None  # told (examples, executions, kinds found) as it goes
     ticked: float = 0.0  # when progress was last told
     allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
+    all_fault_points: bool = False  # the single-fault pass runs every point, not a few per class
+    slice: Slice = Slice()  # this CI job's share of the campaign (--shard)
+    deadline: Deadline = Deadline()  # when the search stops (--max-time)
     last_output: str = ""  # what the code under test printed in the latest execution
     aws: AwsSandbox | None = None  # AWS in memory: reset and set up before each execution
     _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
@@ -213,16 +219,22 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         except (ShardDied, ShardSilent) as ended:
             findings, output = [_ended(campaign, ended)], ""
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
+    classes = every_point(space.faults) if campaign.all_fault_points else fault_classes(space.faults, campaign.reference())
     campaign.report.fault_points += len(space.faults)
+    campaign.report.fault_classes += len(classes)
+    classes = campaign.slice.mine(classes)
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(_single_faults, part) for part in _parts(space.faults, SHARDS) if part]
+        functools.partial(_single_faults, part) for part in _parts(classes, SHARDS) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
-    work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
-             for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
+    search_parts = _parts(range(max_examples), max(SHARDS, campaign.slice.count))
+    mine = [index for index in campaign.slice.search_parts(SHARDS) if search_parts[index] or replays_saved]
+    work += [functools.partial(_search, space, len(search_parts[index]), None if seed is None else seed * len(search_parts) + index,
+                               database, index) for index in mine]
+    planned = sum(len(search_parts[index]) for index in mine)
     landings = 2 if campaign.environments else 1
-    ticker = _Ticker(campaign.report, progress, expected=len(space.faults) * landings + max_examples)
+    ticker = _Ticker(campaign.report, progress, expected=sum(len(c.chosen()) for c in classes) * landings + planned)
     finished: dict[int, ShardResult[Found]] = {}
     interrupted = False
     try:
@@ -247,6 +259,8 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
                     if kind in found for schedule, finding, output in [found[kind]]]
         if interrupted:
             campaign.report.problems += problems
+    campaign.report.notes += left_out(campaign.slice, campaign.deadline, (len(classes), campaign.report.fault_classes),
+                                      (len(mine), len(search_parts)), (campaign.report.searched, planned))
     return problems
 
 
@@ -300,18 +314,21 @@ def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
 
 
-def _single_faults(faults: Sequence[Fault], campaign: Campaign) -> Found:
-    """Each fault once (and, with environments, once more with the replay landing cold on another hash seed)."""
+def _single_faults(classes: Sequence[FaultClass], campaign: Campaign) -> Found:
+    """The chosen points of each class once (and, with environments, once more with the replay landing
+    cold on another hash seed); a class counts as covered once its chosen points ran."""
     found: Found = {}
     landings = [()] + ([((2, 1),)] if campaign.environments else [])
-    for fault in faults:
-        campaign.report.fault_points_exercised += 1
-        for cold in landings:
-            schedule = Schedule(faults=(fault,), cold=cold)
-            campaign.report.examples += 1
-            for finding in campaign.findings(schedule):
-                found.setdefault(finding.kind, (schedule, finding, campaign.last_output))
-        campaign.tick(found)
+    for fault_class in classes:
+        for fault in fault_class.chosen():
+            campaign.report.fault_points_exercised += 1
+            for cold in landings:
+                schedule = Schedule(faults=(fault,), cold=cold)
+                campaign.report.examples += 1
+                for finding in campaign.findings(schedule):
+                    found.setdefault(finding.kind, (schedule, finding, campaign.last_output))
+            campaign.tick(found)
+        campaign.report.fault_classes_covered += 1
     return found
 
 
@@ -334,7 +351,10 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
               phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
     @given(space.schedules(environments=campaign.environments is not None))
     def search(schedule: Schedule) -> None:
+        if campaign.deadline.passed():
+            reject()  # past --max-time: drawn, never run (Hypothesis soon stops drawing)
         campaign.report.examples += 1
+        campaign.report.searched += 1
         findings = campaign.findings(schedule)
         campaign.tick(found)
         if findings:
