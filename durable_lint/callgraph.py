@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from durable_lint import sdk
 from durable_lint.module import DurableModule
@@ -23,8 +23,7 @@ from durable_lint.rule import CallRule, Report, Rule, describe_call
 from durable_lint.summaries import assigned_attributes, class_of_instance, method_of
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(NamedTuple):
     """A finding inside a helper, and the calls that lead from the helper to it."""
 
     rule: Rule

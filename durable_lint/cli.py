@@ -1,4 +1,4 @@
-"""The `durable-lint` command: `check` (the default), `fix`, `rule`. Flags follow ruff's.
+"""The `durable-lint` command: `check` (the default), `fix`, `rule`, `server`. Flags follow ruff's.
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error. Errors are
 one line on stderr, never a traceback. A subcommand is a parser built by a
@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", metavar="CODE")
     rule.add_argument("--all", action="store_true", help="list every rule with its name and default state")
+
+    # The language server (durable_lint/server.py); needs the `lsp` extra.
+    commands.add_parser("server", help="run the Language Server over stdio, for editors")
     return parser
 
 
@@ -120,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(args_list)
         code = HANDLERS[args.command](args)
-        sys.stdout.flush()
+        if not sys.stdout.closed:  # the language server closes stdio when its client exits
+            sys.stdout.flush()
         return code
     except UsageError as error:
         print(f"durable-lint: error: {error}", file=sys.stderr)
@@ -357,7 +361,13 @@ def _rule(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {"check": _check, "fix": _check, "rule": _rule}
+def _server(args: argparse.Namespace) -> int:
+    from durable_lint.server import main as serve  # pygls loads only for the editor's process
+
+    return serve()
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {"check": _check, "fix": _check, "rule": _rule, "server": _server}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,6 @@ from durable_lint.config import Settings, selected_codes
 from durable_lint.discovery import iter_python_files
 from durable_lint.finding import Finding
 from durable_lint.module import DurableModule
-from durable_lint.noqa import without_suppressed
 from durable_lint.project import Project
 from durable_lint.rule import Report, Rule, all_rules
 
@@ -49,24 +48,26 @@ class Linter:
         return self.lint_source(data, shown, file=file)
 
     def lint_source(self, source: bytes | str, path: str, file: Path | None = None,
-                    apply_noqa: bool = True) -> list[Finding]:
+                    apply_noqa: bool = True, tree: ast.Module | None = None) -> list[Finding]:
         """Findings for one module's bytes (or decoded text); `path` is only shown in the findings.
 
         `file`, where the source came from, locates the module's package for relative
         imports and selects per-file ignores. `apply_noqa=False` reports what `# noqa`
-        comments would suppress (flake8's --disable-noqa).
+        comments would suppress (flake8's --disable-noqa). The flake8 plugin hands over
+        flake8's `tree` of the same text, which is then not parsed again.
         """
-        findings = self._analyse(source, path, file, apply_noqa)
+        findings = self._analyse(source, path, file, apply_noqa, tree)
         ignored = self._per_file_ignores(file) if file is not None else ()
         return [f for f in findings if not f.code.startswith(ignored)] if ignored else findings
 
-    def _analyse(self, source: bytes | str, path: str, file: Path | None, apply_noqa: bool) -> list[Finding]:
+    def _analyse(self, source: bytes | str, path: str, file: Path | None, apply_noqa: bool,
+                 tree: ast.Module | None) -> list[Finding]:
         tokens = self._tokens if isinstance(source, bytes) else self._text_tokens
         if not any(token in source for token in tokens):  # type: ignore[operator]
             return []
         try:
             text = importlib.util.decode_source(source) if isinstance(source, bytes) else source
-            tree = ast.parse(text, filename=path)
+            tree = tree if tree is not None else ast.parse(text, filename=path)
         except SyntaxError as error:
             return self._parse_error(path, error.lineno or 1, error.offset or 1, error.msg)
         except (UnicodeDecodeError, LookupError) as error:
@@ -86,7 +87,11 @@ class Linter:
         except RecursionError:
             return self._parse_error(path, 1, 1, "nesting too deep to analyse")
         findings = self._to_findings(reports, path, text.splitlines())
-        return sorted(without_suppressed(findings, text, path, self.codes) if apply_noqa else findings)
+        if not apply_noqa:
+            return sorted(findings)
+        from durable_lint.noqa import without_suppressed  # loaded only when a noqa comment can apply
+
+        return sorted(without_suppressed(findings, text, path, self.codes))
 
     def _build_module(self, tree: ast.Module, file: Path | None, source: str | None = None) -> DurableModule:
         return DurableModule(

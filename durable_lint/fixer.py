@@ -20,6 +20,7 @@ from pathlib import Path
 
 from durable_lint.engine import Linter
 from durable_lint.finding import Finding
+from durable_lint.fixes import Fix
 
 
 class FixError(Exception):
@@ -66,11 +67,21 @@ def fix_file(linter: Linter, file: Path, shown: str, unsafe: bool = False) -> Fi
 def fix_source(linter: Linter, data: bytes, shown: str, file: Path | None, unsafe: bool = False) -> FileFix:
     """`fix_file` for a module's bytes wherever they come from (stdin has no `file`)."""
     findings = linter.lint_source(data, shown, file=file)
-    fixes = [f.fix for f in findings if f.fix is not None and (unsafe or f.fix.safe)]
-    if not fixes:
+    chosen = [f.fix for f in findings if f.fix is not None and (unsafe or f.fix.safe)]
+    if not chosen:
         return FileFix(shown, "", "", 0, findings)
     encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
-    original = data.decode(encoding)
+    return fix_text(linter, data.decode(encoding), shown, file, findings, chosen, encoding=encoding, linted=data)
+
+
+def fix_text(linter: Linter, original: str, shown: str, file: Path | None, findings: list[Finding],
+             chosen: list[Fix] | None = None, encoding: str = "utf-8", linted: bytes = b"") -> FileFix:
+    """`original` with the safe fixes of `findings` (or only the `chosen` ones) applied and verified.
+
+    `findings` are all of the text's findings: the re-lint must show exactly the fixed
+    ones gone. The language server fixes unsaved editor text this way, one finding at a time.
+    """
+    fixes = [f.fix for f in findings if f.fix is not None and f.fix.safe] if chosen is None else chosen
     fixed, applied = _rewrite(original, fixes, shown, findings)
     try:
         compile(fixed, shown, "exec")
@@ -84,10 +95,10 @@ def fix_source(linter: Linter, data: bytes, shown: str, file: Path | None, unsaf
     if Counter(f.code for f in after) != expected:
         raise FixError(f"{shown}: re-linting the fixed file did not confirm the fixes; left unchanged", findings)
     codes = tuple(f.code for f in findings if f.fix is not None and f.fix in applied)
-    return FileFix(shown, original, fixed, len(applied), after, encoding, data, findings, codes)
+    return FileFix(shown, original, fixed, len(applied), after, encoding, linted, findings, codes)
 
 
-def _rewrite(original: str, fixes: list, shown: str, findings: list[Finding]) -> tuple[str, list]:
+def _rewrite(original: str, fixes: list[Fix], shown: str, findings: list[Finding]) -> tuple[str, list[Fix]]:
     """The fixes applied by LibCST; a file LibCST cannot handle is a FixError, not a traceback."""
     import libcst
 

@@ -14,6 +14,7 @@ import ast
 import enum
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from durable_lint import sdk
 from durable_lint.resolve import Resolver
@@ -352,9 +353,12 @@ class RoleMap:
         return None
 
 
-@dataclass(frozen=True)
-class ExtraNames:
-    """Qualified names a team adds to the SDK's own ([tool.durable-lint])."""
+class ExtraNames(NamedTuple):
+    """Qualified names a team adds to the SDK's own ([tool.durable-lint]).
+
+    (A NamedTuple: a one-file run creates every record type at import, and a frozen dataclass
+    costs five times as much.)
+    """
 
     workflow_decorators: frozenset[str] = frozenset()
     step_decorators: frozenset[str] = frozenset()

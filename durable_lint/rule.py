@@ -11,8 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from durable_lint.fixes import Fix, span, step_name_for, straight_line_context
 from durable_lint.module import DurableModule, Region
@@ -21,9 +20,12 @@ from durable_lint.resolve import source_of
 _REGISTRY: dict[str, type[Rule]] = {}
 
 
-@dataclass(frozen=True)
-class Report:
-    """A finding as a rule produces it: where, what it is about, and the message's details."""
+class Report(NamedTuple):
+    """A finding as a rule produces it: where, what it is about, and the message's details.
+
+    (A NamedTuple, not a dataclass: a one-file run imports every record type, and a frozen
+    dataclass costs five times as much to create.)
+    """
 
     node: ast.AST
     subject: str
@@ -81,6 +83,8 @@ class Rule:
 # Building blocks for call path patterns: any attribute/method chain on an object, and
 # a pathlib path object reached through such a chain (`Path(d).parent.glob`).
 OBJECT_CHAIN = r"(\.\w+(\(\))?)*"
+# `name\.` or `(name|other)\.` at the start of a `calls` pattern.
+_FIRST_NAME = re.compile(r"(?:(?P<name>\w+)|\((?P<names>\w+(?:\|\w+)*)\))\\\.")
 PATH_OBJECT = r"pathlib\.(Pure)?(Posix|Windows)?Path\(\)" + OBJECT_CHAIN
 
 
@@ -97,12 +101,28 @@ class CallRule(Rule):
     # be something the SDK's serdes round-trips unchanged.
     fixable: ClassVar[frozenset[str]] = frozenset()
     transferable = True
-    _pattern: ClassVar[re.Pattern[str]]
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.calls:
-            cls._pattern = re.compile("|".join(f"(?:{c})" for c in cls.calls))
+    @classmethod
+    def _pattern(cls) -> re.Pattern[str]:
+        """`calls` as one regular expression, compiled on first use (compiling all rules' costs ~7 ms)."""
+        if "_compiled" not in cls.__dict__:
+            cls._compiled = re.compile("|".join(f"(?:{c})" for c in cls.calls))
+        return cls._compiled  # type: ignore[return-value]
+
+    @classmethod
+    def _first_names(cls) -> frozenset[str] | None:
+        """The top-level names the `calls` patterns start with (`time` of `time\\.sleep`), or None
+        if a pattern does not say; a path starting with another name is never matched, uncompiled."""
+        if "_firsts" not in cls.__dict__:
+            firsts: set[str] | None = set()
+            for pattern in cls.calls:
+                match = _FIRST_NAME.match(pattern)
+                if match is None or firsts is None:
+                    firsts = None
+                    continue
+                firsts.update((match.group("name") or match.group("names")).split("|"))
+            cls._firsts = frozenset(firsts) if firsts is not None else None
+        return cls._firsts  # type: ignore[return-value]
 
     def matches(self, call: ast.Call, path: str, module: DurableModule) -> bool:
         return True
@@ -118,7 +138,10 @@ class CallRule(Rule):
         verdict = module.call_policy(path)
         if verdict is not None:
             return verdict == self.code
-        return bool(self._pattern.fullmatch(path)) and self.matches(call, path, module)
+        firsts = self._first_names()
+        if firsts is not None and path.partition(".")[0] not in firsts:
+            return False
+        return bool(self._pattern().fullmatch(path)) and self.matches(call, path, module)
 
     def fix(self, call: ast.Call, path: str, module: DurableModule) -> Fix | None:
         """Wrap the call in `context.step(lambda _: ..., name=...)` where that is safe."""

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from durable_lint.config import Configurations, Settings
 from durable_lint.dependents import dependents
@@ -67,8 +68,23 @@ def lint_files(files: list[tuple[Path, str]], configurations: Configurations, jo
 
     chunk = max(1, len(files) // (jobs * 4))
     batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-    with terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations, os.getpid())) as pool:
+    with terminate_raises(), _workers(multiprocessing, jobs, configurations) as pool:
         return [f for batch in pool.map(_lint_batch, batches) for f in batch]
+
+
+def _workers(multiprocessing: Any, jobs: int, configurations: Configurations) -> Any:
+    """The pool, its workers born with Ctrl-C blocked until their initializer ignores it.
+
+    Otherwise a Ctrl-C right after a fork interrupts the worker's start with a traceback.
+    The parent only holds Ctrl-C back while it forks: one pressed then is delivered after.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: workers are spawned, not forked
+        return multiprocessing.Pool(jobs, _start_worker, (configurations, os.getpid()))
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.Pool(jobs, _start_worker, (configurations, os.getpid()))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def dependents_of(files: list[tuple[Path, str]], configurations: Configurations,
@@ -111,11 +127,13 @@ _worker: Linters | None = None
 
 def _start_worker(configurations: Configurations, parent: int) -> None:
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from replay_fuzz.reaper import die_with_parent  # stdlib only; replay_fuzz's package import is lazy
 
     die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = Linters(configurations)
 
 

@@ -226,10 +226,31 @@ def build_scopes(tree: ast.Module, package: str = "") -> tuple[Scope, dict[type,
             pending += [(k.value, scope) for k in node.keywords]
             pending += [(s, inner) for s in node.body]
         else:
-            _bind_statement(node, scope, package)
-            pending = [(child, scope) for child in ast.iter_child_nodes(node)]
+            if type(node) in _BINDING_NODES:
+                _bind_statement(node, scope, package)
+            pending = [(child, scope) for child in _children(node)]
         stack.extend((child, child_scope, node) for child, child_scope in reversed(pending))
     return module_scope, by_type
+
+
+# Nodes that may bind a name in their scope (the others are only walked through).
+_BINDING_NODES = frozenset({
+    ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor,
+    ast.comprehension, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Global, ast.Nonlocal,
+    ast.MatchAs, ast.MatchStar, ast.MatchMapping,
+})
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` as a list, without its two generators: this walk is most of a lint's time."""
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children
 
 
 def _annotations(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:

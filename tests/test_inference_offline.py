@@ -24,6 +24,8 @@ _WATCH_OPENS = textwrap.dedent(
     from durable_lint.engine import Linter
 
     linter = Linter(Settings(root=Path(sys.argv[1]), select=("ALL",)))
+    # The linter's own lazy imports happen on a first file (not watched), as in any run.
+    linter.lint_source("import aws_durable_execution_sdk_python", "warm-up.py")
     opened = []
     sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" else None)
     findings, _ = linter.lint_paths([sys.argv[1]])

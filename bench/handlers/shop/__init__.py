@@ -1,0 +1,1 @@
+"""A small shop backend: durable handlers whose steps call AWS, HTTP APIs and shared modules."""
