@@ -12,6 +12,7 @@ from __future__ import annotations
 import site
 import sys
 import sysconfig
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FunctionType, ModuleType
@@ -71,3 +72,12 @@ def _is_user_code(module: ModuleType) -> bool:
     if not path or module.__name__.partition(".")[0] in _OWN_PACKAGES:
         return False
     return not path.startswith(_LIBRARIES)
+
+
+_OWN_FOLDERS = tuple(str(Path(__file__).resolve().parent.parent / package) for package in _OWN_PACKAGES)
+
+
+def is_library_file(filename: str) -> bool:
+    """Whether code from `filename` is a library's (standard library, installed packages, this
+    fuzzer, frozen modules) rather than the user's."""
+    return filename.startswith((*_LIBRARIES, *_OWN_FOLDERS, "<frozen"))

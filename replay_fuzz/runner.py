@@ -36,8 +36,9 @@ from aws_durable_execution_sdk_python.lambda_service import OperationAction, Ope
 
 from replay_fuzz import effects, entropy, hooks
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint, null_invoke_result
-from replay_fuzz.clock import virtual_time
+from replay_fuzz.clock import LAMBDA_RETRY_LAG, step_body, virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
+from replay_fuzz.lambda_context import LambdaContext
 from replay_fuzz.schedule import LOST_RESPONSE, Schedule
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:durable-fuzz:$LATEST"
@@ -170,7 +171,7 @@ class _Observer:
         else:
             effects.enter_step(op, self.record.semantics.get(op))
             try:
-                with entropy.step_randomness(f"step:{op}:{self.schedule.body_seed_index(op, runs)}"):
+                with entropy.step_randomness(f"step:{op}:{self.schedule.body_seed_index(op, runs)}"), step_body():
                     result = body()
             finally:
                 effects.leave_step()
@@ -191,21 +192,8 @@ class _Observer:
             self.invocation.suspends -= 1  # the SDK's batch executor took it over
 
 
-class _LambdaContext:
-    """What the SDK reads from Lambda's context object."""
-
-    def __init__(self, invocation: int) -> None:
-        self.aws_request_id = f"fuzz-request-{invocation}"
-        self.function_name = "durable-fuzz"
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = FUNCTION_ARN
-        self.memory_limit_in_mb = 128
-        self.log_group_name = "/aws/lambda/durable-fuzz"
-        self.log_stream_name = f"fuzz/{invocation}"
-        self.tenant_id = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
+def _lambda_context(backend: Backend, number: int, schedule: Schedule) -> LambdaContext:
+    return LambdaContext(FUNCTION_ARN, backend.arn, number, schedule.seed)
 
 
 def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, options: RunOptions,
@@ -222,6 +210,8 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
                else _Local(handler, schedule, record, backend, direct))
     with invoker:
         for number in range(1, options.max_invocations + 1):
+            if record.invocations and record.invocations[-1].crash is not None:
+                backend.lag_seconds += LAMBDA_RETRY_LAG  # Lambda re-invokes a crashed invocation later
             invocation = Invocation()
             record.invocations.append(invocation)
             output = invoker.invoke(number, invocation, options.invocation_timeout)
@@ -304,11 +294,11 @@ class _Local:
 
     def invoke(self, number: int, invocation: Invocation, timeout: float) -> Any:
         self.observer.invocation = invocation
-        self.clock.move_to(self.backend.now)
+        self.clock.start_invocation()
         with _orchestration_randomness(self.schedule, number):
             if self.direct:
-                return self.handler(_invocation_input(self.backend), _LambdaContext(number))
-            return _invoke(self.handler, self.backend, number, invocation, timeout)
+                return self.handler(_invocation_input(self.backend), _lambda_context(self.backend, number, self.schedule))
+            return _invoke(self.handler, self.backend, number, invocation, timeout, self.schedule)
 
 
 @dataclass(frozen=True)
@@ -390,7 +380,8 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
     invocation = observer.invocation = Invocation()
     with (hooks.observing(observer), effects.recording(record.effects), virtual_time(backend),
           _orchestration_randomness(request.schedule, request.number)):
-        output, crash = _run_invocation(lambda: handler(_invocation_input(backend), _LambdaContext(request.number)))
+        context = _lambda_context(backend, request.number, request.schedule)
+        output, crash = _run_invocation(lambda: handler(_invocation_input(backend), context))
     return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
                         record.nondeterminism, record.effects, record.semantics)
 
@@ -405,12 +396,12 @@ _HUNG = object()
 
 
 def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocation: Invocation,
-            timeout: float) -> Any:
+            timeout: float, schedule: Schedule) -> Any:
     """One invocation; None if it crashed, _HUNG if it did not return in time."""
-    event = _invocation_input(backend)
+    event, context = _invocation_input(backend), _lambda_context(backend, number, schedule)
     global _current_worker
     worker = _current_worker = _current_worker or _InvocationWorker()
-    finished, outcome = worker.run(lambda: handler(event, _LambdaContext(number)), timeout)
+    finished, outcome = worker.run(lambda: handler(event, context), timeout)
     if not finished:
         worker.retire()  # the next invocation gets a new worker; this one ends if its call ever returns
         _current_worker = None

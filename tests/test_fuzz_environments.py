@@ -81,10 +81,10 @@ def test_planted_effect_bug_is_still_found_across_processes() -> None:
 
 def test_a_hung_environment_is_killed_and_reported() -> None:
     from replay_fuzz.engine import StraightRunFailed
-    from tests.fuzz_targets import slow
+    from tests.fuzz_targets import stuck
 
     with pytest.raises(StraightRunFailed, match="did not finish within 0.5 s"):
-        fuzz(slow.sleepy, max_examples=0, database=None, environments=True, invocation_timeout=0.5)
+        fuzz(stuck.stuck, max_examples=0, database=None, environments=True, invocation_timeout=0.5)
 
 
 def test_a_handler_environments_cannot_import_is_one_clear_error_and_leaves_no_process() -> None:

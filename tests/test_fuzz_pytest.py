@@ -12,11 +12,11 @@ SUITE = '''
 import sys
 sys.path.insert(0, {root!r})
 from replay_fuzz import fuzz
-from tests.fuzz_targets import correct, planted
+from tests.fuzz_targets import correct, planted, production_variety
 
 
 def test_buggy_handler():
-    fuzz(planted.{buggy}, database={database!r}).raise_if_problems()
+    fuzz({buggy}, database={database!r}).raise_if_problems()
 
 
 def test_correct_handler():
@@ -27,7 +27,7 @@ def test_correct_handler():
 
 
 def run_suite(tmp_path: Path, *options: str, database: str | None = None,
-              buggy: str = "captured_mutation") -> subprocess.CompletedProcess[str]:
+              buggy: str = "planted.captured_mutation") -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_durable.py").write_text(SUITE.format(root=str(ROOT), database=database, buggy=buggy))
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *options, "test_durable.py"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -47,12 +47,12 @@ def test_a_shared_database_folder_is_written_and_read_by_separate_workers(tmp_pa
     """Worker A (a pytest process) saves the shrunk failure its search found; worker B, with no
     search of its own, reports it from the shared folder alone."""
     from replay_fuzz import fuzz
-    from tests.fuzz_targets import planted
+    from tests.fuzz_targets import production_variety
 
     shared = tmp_path / "shared-db"
-    first = run_suite(tmp_path, "--durable-fuzz-examples", "100", database=str(shared), buggy="third_invocation_differs")
+    first = run_suite(tmp_path, "--durable-fuzz-examples", "100", database=str(shared), buggy="production_variety.third_invocation_differs")
     assert "1 failed, 1 passed" in first.stdout, first.stdout + first.stderr
-    assert not fuzz(planted.third_invocation_differs, max_examples=0, database=None).problems  # single faults miss it
-    second = fuzz(planted.third_invocation_differs, max_examples=0, database=str(shared))
+    assert not fuzz(production_variety.third_invocation_differs, max_examples=0, database=None).problems  # single faults miss it
+    second = fuzz(production_variety.third_invocation_differs, max_examples=0, database=str(shared))
     assert "nondeterminism" in [p.kind for p in second.problems], second.text()
     assert len(second.problems[0].schedule) == 2  # the shrunk two-crash schedule, as saved
