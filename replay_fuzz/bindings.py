@@ -54,7 +54,7 @@ class Swap:
         """Looked for again only when modules were imported since the last look (cheap per run)."""
         seen, bindings = self._cache
         if seen != len(sys.modules):
-            bindings = [(module.__dict__, name, home_name) for module in list(sys.modules.values()) if _is_user_code(module)
+            bindings = [(module.__dict__, name, home_name) for module in list(sys.modules.values()) if is_user_module(module)
                         for name, value in list(module.__dict__.items()) if (home_name := self._home_name(value))]
             self._cache = (len(sys.modules), bindings)
         return bindings
@@ -67,7 +67,8 @@ class Swap:
         return mark[1] if mark and mark[0] == self.home.__name__ and mark[1] in self.originals else None
 
 
-def _is_user_code(module: ModuleType) -> bool:
+def is_user_module(module: ModuleType) -> bool:
+    """Whether `module` is the user's code: outside the standard library, the installed packages and this fuzzer."""
     path = getattr(module, "__file__", None)
     if not path or module.__name__.partition(".")[0] in _OWN_PACKAGES:
         return False

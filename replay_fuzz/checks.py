@@ -75,10 +75,13 @@ def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Di
     last = run.invocations[-1] if run.invocations else None
     if last is not None and run.outcome is not None:
         reached = {operation.operation_id for operation in last.operations}
-        for parent in {operation.parent for operation in last.operations}:
+        # The root context always: a final invocation that emitted nothing at all (a warm
+        # cache answering for the whole execution) stopped short of everything.
+        for parent in [None, *sorted({op.parent for op in last.operations} - {None})]:
             missing = [op for op in expected.get(parent, []) if op.operation_id not in reached]
             if missing:
-                return [Difference("nondeterminism", "the final invocation stopped short of the recorded operations",
+                what = "emitted no operation at all" if not last.operations else "stopped short of the recorded operations"
+                return [Difference("nondeterminism", f"the final invocation {what}",
                                 reference=", ".join(o.words() for o in missing), observed="(never reached)")]
     return []
 

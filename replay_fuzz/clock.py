@@ -152,11 +152,17 @@ def virtual_time(backend: Backend) -> Iterator[VirtualClock]:
 
 
 @contextmanager
-def step_body() -> Iterator[None]:
-    """Inside, user code on this thread reads a step body's clock (see the module docstring)."""
-    outer = getattr(_body, "slept", None)
-    _body.slept = 0.0
+def step_body(key: str) -> Iterator[None]:
+    """Inside, user code on this thread reads a step body's clock (see the module docstring);
+    `key` names this run of the body, as its seeded randomness does (replay_fuzz.entropy)."""
+    outer = getattr(_body, "slept", None), getattr(_body, "key", None)
+    _body.slept, _body.key = 0.0, key
     try:
         yield
     finally:
-        _body.slept = outer
+        _body.slept, _body.key = outer
+
+
+def body_key() -> str | None:
+    """The key of the step body running on this thread, if one is."""
+    return getattr(_body, "key", None)

@@ -32,8 +32,9 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import checks
-from replay_fuzz.environments import EnvironmentPool
+from replay_fuzz.environments import HASH_SEEDS, EnvironmentPool
 from replay_fuzz.guard import refuse_network
+from replay_fuzz.module_state import ModuleState
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
@@ -61,7 +62,10 @@ class Campaign:
     effects: tuple[str, ...] = ()
     allow_network: bool = False
     progress: Progress | None = None  # told (examples, executions, kinds found) every ten schedules
-    _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
+    cold_search: bool = False  # the search draws cold landings too (--environments), not only the single-fault pass
+    module_state: ModuleState | None = None  # user module globals as imported: each execution here starts from them
+    _references: dict[tuple[Schedule, bool], ExecutionRecord] = field(default_factory=dict)
+    last_run: ExecutionRecord | None = None  # the execution `findings` checked last
 
     @contextlib.contextmanager
     def guarded(self) -> Iterator[None]:
@@ -73,28 +77,40 @@ class Campaign:
         if self.progress is not None and self.report.examples % 10 == 0:
             self.progress((self.report.examples, self.report.executions, tuple(found)))
 
-    def run(self, schedule: Schedule) -> ExecutionRecord:
-        record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
+    def run(self, schedule: Schedule, remote: bool = False) -> ExecutionRecord:
+        """One execution: in this process from clean module globals, or (when it lands cold, or
+        `remote`) in forked environments; after an earlier one in the same container if the
+        schedule starts warm."""
+        environments = self.environments if remote or schedule.cold else None
+        if self.module_state is not None:
+            self.module_state.restore()
+        if schedule.warm_start:
+            self._count(run_execution(self.handler, self.event, Schedule(seed=schedule.seed + 1), self.options))
+        return self._count(run_execution(self.handler, self.event, schedule, self.options, environments))
+
+    def _count(self, record: ExecutionRecord) -> ExecutionRecord:
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
         return record
 
-    def reference(self, callbacks: tuple[tuple[str, str], ...] = (), pins: tuple[tuple[str, int], ...] = ()) -> ExecutionRecord:
-        """The straight-through run for these callback answers and pinned steps (computed once)."""
+    def reference(self, callbacks: tuple[tuple[str, str], ...] = (), pins: tuple[tuple[str, int], ...] = (),
+                  remote: bool = False) -> ExecutionRecord:
+        """The straight-through run for these callback answers and pinned steps (computed once), in
+        this process or, for schedules that land cold, in a fresh environment as they start."""
         straight = Schedule(callbacks=callbacks, pins=pins)
-        if straight not in self._references:
-            record = self.run(straight)
+        if (straight, remote) not in self._references:
+            record = self.run(straight, remote)
             if record.outcome is None:
                 raise StraightRunFailed(f"the straight-through run of {self.target} did not finish: {record.unfinished}")
-            self._references[straight] = record
-        return self._references[straight]
+            self._references[(straight, remote)] = record
+        return self._references[(straight, remote)]
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
-        run = self.run(schedule)
+        run = self.last_run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
-        return checks.check(self.reference(schedule.callbacks, pins), run, self.strict_effects)
+        return checks.check(self.reference(schedule.callbacks, pins, bool(schedule.cold)), run, self.strict_effects)
 
     def fault_space(self) -> FaultSpace:
         reference = self.reference()
@@ -143,8 +159,9 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
             campaign.report.examples += 1
             return [_problem(campaign, space, replay, finding) for finding in campaign.findings(replay)]
     campaign.report.fault_points += len(space.faults)
+    landings = cold_landings(space, campaign.cold_search) if campaign.environments else {}
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(_single_faults, part) for part in _parts(space.faults, SHARDS) if part]
+        functools.partial(_single_faults, part, landings, index == 0) for index, part in enumerate(_parts(space.faults, SHARDS)) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
@@ -182,9 +199,10 @@ def simplest_per_kind(founds: Sequence[Found]) -> Found:
     return chosen
 
 
-def _complexity(schedule: Schedule) -> tuple[int, int, int]:
-    """How much happens in a schedule: faults, callbacks answered other than with success, cold starts."""
-    return (len(schedule.faults), sum(kind != "success" for _, kind in schedule.callbacks), len(schedule.cold))
+def _complexity(schedule: Schedule) -> tuple[int, int, int, int]:
+    """How much happens in a schedule: faults, callbacks answered other than with success, cold starts, a warm start."""
+    return (len(schedule.faults), sum(kind != "success" for _, kind in schedule.callbacks), len(schedule.cold),
+            int(schedule.warm_start))
 
 
 def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
@@ -194,19 +212,43 @@ def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
 
 
-def _single_faults(faults: Sequence[Fault], campaign: Campaign) -> Found:
-    """Each fault once (and, with environments, once more with the replay landing cold on another hash seed)."""
+def _single_faults(faults: Sequence[Fault], landings: dict[Fault, int], warm_start: bool, campaign: Campaign) -> Found:
+    """Each fault once, and for the faults in `landings` once more with the replay landing cold
+    (fresh module globals, the hash seed of that index); with `warm_start`, first the straight
+    run starting in the container an earlier execution left behind."""
     found: Found = {}
-    landings = [()] + ([((2, 1),)] if campaign.environments else [])
+    schedules = [Schedule(warm_start=True)] if warm_start else []
     for fault in faults:
-        campaign.report.fault_points_exercised += 1
-        for cold in landings:
-            schedule = Schedule(faults=(fault,), cold=cold)
-            campaign.report.examples += 1
-            for finding in campaign.findings(schedule):
-                found.setdefault(finding.kind, (schedule, finding))
+        schedules.append(Schedule(faults=(fault,)))
+        if fault in landings:
+            schedules.append(Schedule(faults=(fault,), cold=((2, landings[fault]),)))
+    for schedule in schedules:
+        campaign.report.examples += 1
+        for finding in campaign.findings(schedule):
+            found.setdefault(finding.kind, (schedule, finding))
+        if len(schedule.faults) == 1 and not schedule.cold and campaign.last_run is not None:
+            campaign.report.fault_points_exercised += fired(schedule.faults[0], campaign.last_run)
         campaign.tick(found)
     return found
+
+
+def fired(fault: Fault, run: ExecutionRecord) -> bool:
+    """Whether the execution reached the boundary of `fault` (a fault planted where the run never went tested nothing)."""
+    return fault.boundary in {*run.checkpoint_boundaries, *run.body_boundaries, *run.response_boundaries}
+
+
+def cold_landings(space: FaultSpace, every_fault: bool) -> dict[Fault, int]:
+    """The single faults whose replay also lands cold, with the hash seed index it lands on: every
+    fault (--environments), or by default one per operation (a crash right after its first
+    checkpoint), alternating between the other hash seeds so one order shared by chance cannot hide a bug."""
+    if every_fault:
+        return dict.fromkeys(space.faults, 1)
+    chosen: dict[str, Fault] = {}
+    for fault in space.faults:
+        if fault.action != "RESPONSE" and (fault.operation_id not in chosen or
+                                           (fault.kind == "after" and chosen[fault.operation_id].kind != "after")):
+            chosen[fault.operation_id] = fault
+    return {fault: 1 + index % (len(HASH_SEEDS) - 1) for index, fault in enumerate(chosen.values())}
 
 
 class _ProblemFound(Exception):
@@ -226,7 +268,7 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
     @settings(max_examples=max(max_examples, 1), deadline=None, database=database, verbosity=Verbosity.quiet,
               suppress_health_check=list(HealthCheck), report_multiple_bugs=True, print_blob=False, derandomize=False,
               phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
-    @given(space.schedules(environments=campaign.environments is not None))
+    @given(space.schedules(environments=campaign.environments is not None and campaign.cold_search))
     def search(schedule: Schedule) -> None:
         campaign.report.examples += 1
         findings = campaign.findings(schedule)
@@ -265,7 +307,7 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
     command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
     for effect in campaign.effects:
         command += ["--effect", effect]
-    command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * (campaign.environments is not None)
+    command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * campaign.cold_search
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
                    finding.reference, finding.observed, schedule.token())

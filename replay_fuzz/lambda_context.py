@@ -7,6 +7,8 @@ function's whole timeout; a later one with a budget drawn from the schedule's se
 as how much of it is left when code reaches a given line differs between the first
 pass (which ran the step bodies) and a replay (which skips them). Code that branches
 on it in orchestration code therefore replays differently, as it would in production.
+A step body sees a budget drawn for its run (the same in every run of the body that
+draws the same randomness, see replay_fuzz.entropy), so what it checkpoints compares.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class LambdaContext:
         self._budget_ms = FUNCTION_TIMEOUT_MS if invocation == 1 else budget.randrange(FUNCTION_TIMEOUT_MS // 20, FUNCTION_TIMEOUT_MS)
 
     def get_remaining_time_in_millis(self) -> int:
+        body = clock.body_key()
+        if body is not None:
+            return random.Random(f"budget:{body}").randrange(FUNCTION_TIMEOUT_MS // 20, FUNCTION_TIMEOUT_MS)
         current = clock.current()
         taken = current.elapsed_seconds() * 1000 if current is not None else 0
         return max(int(self._budget_ms - taken), 0)

@@ -171,7 +171,8 @@ class _Observer:
         else:
             effects.enter_step(op, self.record.semantics.get(op))
             try:
-                with entropy.step_randomness(f"step:{op}:{self.schedule.body_seed_index(op, runs)}"), step_body():
+                key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
+                with entropy.step_randomness(key), step_body(key):
                     result = body()
             finally:
                 effects.leave_step()
