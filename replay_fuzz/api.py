@@ -14,7 +14,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
-from replay_fuzz.environments import EnvironmentPool
+from replay_fuzz.environments import EnvironmentPool, EnvironmentStartFailed
 from replay_fuzz.module_state import ModuleState
 from replay_fuzz.report import Report
 from replay_fuzz.runner import RunOptions
@@ -117,8 +117,8 @@ def fuzz(
         report.notes.append(f"replays did not land in cold environments: {name} is not importable by its module path "
                             "(define the handler at module level to have them)")
     if environments and not importable:
-        raise ValueError(f"environments=True needs a handler importable by its module path; {name} is not "
-                         "(define it at module level)")
+        raise EnvironmentStartFailed(f"an execution environment could not start: {name} is not importable by its "
+                                     "module path (define the handler at module level, or pass environments=None)")
     pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", effect_names) if environments is not False and importable else None
     if schedule is not None and schedule.cold and pool is None:
         raise ValueError("this schedule lands in cold environments: replay it with environments on")
