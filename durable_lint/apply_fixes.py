@@ -58,7 +58,7 @@ class _Rewriter(cst.CSTTransformer):
             return _fill(f"sorted({_PLACEHOLDER})", expression)
         if fix.kind == "sleep-to-wait":
             seconds = cst.ensure_type(expression, cst.Call).args[0].value
-            return _fill(f"{fix.context}.wait(Duration.from_seconds({_PLACEHOLDER}))", seconds)
+            return _fill(f"{fix.context}.wait({fix.duration}.from_seconds({_PLACEHOLDER}))", seconds)
         lambda_ = cst.ensure_type(expression, cst.Lambda)
         return lambda_.with_changes(params=cst.Parameters(params=[cst.Param(cst.Name("_"))]))
 
@@ -76,7 +76,7 @@ def apply_fixes(source: str, fixes: list[Fix]) -> tuple[str, list[Fix]]:
     wrapper = MetadataWrapper(cst.parse_module(source))
     rewriter = _Rewriter(wrapper.resolve(PositionProvider), wanted)
     module = wrapper.visit(rewriter)
-    if any(f.kind == "sleep-to-wait" for f in rewriter.applied):
+    if any(f.kind == "sleep-to-wait" and f.duration == "Duration" for f in rewriter.applied):
         context = CodemodContext()
         AddImportsVisitor.add_needed_import(context, "aws_durable_execution_sdk_python.config", "Duration")
         module = AddImportsVisitor(context).transform_module(module)

@@ -10,16 +10,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from durable_lint import __version__
-from durable_lint.config import Settings, UsageError, load_settings, validate_selectors
+from durable_lint.config import Configurations, Overrides, UsageError, validate_selectors
 from durable_lint.discovery import iter_python_files
-from durable_lint.engine import Linter
 from durable_lint.finding import Finding
 from durable_lint.output import FORMATS, format_statistics, format_text
 from durable_lint.rule import all_rules
+from durable_lint.run import Linters, lint_paths
 
 COMMANDS = ("check", "fix", "rule")
 
@@ -46,7 +45,9 @@ def _selection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable (replaces the default set)")
     parser.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable on top")
     parser.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
-    parser.add_argument("--config", type=Path, help="pyproject.toml to read instead of the nearest one")
+    parser.add_argument("--config", type=Path,
+                        help="pyproject.toml whose [tool.durable-lint] configures every file "
+                             "(default: each file's nearest one)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,54 +77,84 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "check")
+    if hasattr(sys.stdout, "reconfigure"):  # file names that are not UTF-8 are printed as their bytes
+        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         args = build_parser().parse_args(args_list)
         if args.command == "rule":
-            return _rule(args)
-        if args.command == "fix":
-            return _fix(args)
-        return _check(args)
+            code = _rule(args)
+        elif args.command == "fix":
+            code = _fix(args)
+        else:
+            code = _check(args)
+        sys.stdout.flush()
+        return code
     except UsageError as error:
         print(f"durable-lint: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say
+        _discard_stdout()
+        return 1
+    except OSError as error:  # stdout cannot take the output (a full disk, /dev/full)
+        if error.filename is not None:
+            raise
+        print(f"durable-lint: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        _discard_stdout()
+        return 2
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """The configuration file's settings with the command line's selection on top."""
-    settings = load_settings(args.config)
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit cannot fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _configurations(args: argparse.Namespace) -> Configurations:
+    """Each file's configuration with the command line's selection on top."""
     for option in ("select", "extend_select", "ignore"):
         value = getattr(args, option)
         if value:
             validate_selectors(value, f"--{option.replace('_', '-')}")
-    return replace(
-        settings,
-        select=tuple(args.select) if args.select else settings.select,
-        extend_select=(*settings.extend_select, *args.extend_select),
-        ignore=(*settings.ignore, *args.ignore),
-    )
+    overrides = Overrides(tuple(args.select) if args.select else None, tuple(args.extend_select), tuple(args.ignore))
+    return Configurations(args.config, overrides)
+
+
+def _report_unreadable(unreadable: list[str]) -> None:
+    for message in unreadable:
+        print(f"durable-lint: error: {message}", file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:
-    findings, _ = Linter(_settings(args)).lint_paths(args.paths, jobs=args.jobs)
+    unreadable: list[str] = []
+    findings, _ = lint_paths(args.paths, _configurations(args), jobs=args.jobs, unreadable=unreadable)
     output = format_statistics(findings) if args.statistics else FORMATS[args.format](findings)
+    _report_unreadable(unreadable)
     sys.stdout.write(output)
+    if unreadable:
+        return 2
     return 1 if findings and not args.exit_zero else 0
 
 
 def _fix(args: argparse.Namespace) -> int:
     from durable_lint.fixer import FixError, fix_file, write
 
-    settings = _settings(args)
-    linter = Linter(settings)
+    configurations = _configurations(args)
+    linters = Linters(configurations)
     applied = files = failed = 0
     remaining: list[Finding] = []
-    for file, shown in iter_python_files(args.paths, settings):
+    unreadable: list[str] = []
+    for file, shown in iter_python_files(args.paths, configurations.for_folder, unreadable):
         try:
-            result = fix_file(linter, file, shown)
+            result = fix_file(linters.for_file(file), file, shown)
+            if result.applied and not args.diff:
+                write(file, result)
         except FixError as error:
             print(f"durable-lint: error: {error}", file=sys.stderr)
+            remaining += error.remaining
             failed += 1
             continue
         remaining += result.remaining
@@ -131,13 +162,12 @@ def _fix(args: argparse.Namespace) -> int:
             applied, files = applied + result.applied, files + 1
             if args.diff:
                 sys.stdout.write(result.diff())
-            else:
-                write(file, result)
     verb = "Would fix" if args.diff else "Fixed"
     print(f"{verb} {applied} finding(s) in {files} file(s); {len(remaining)} remaining.", file=sys.stderr)
     if not args.diff:
         sys.stdout.write(format_text(sorted(remaining)))
-    if failed:
+    _report_unreadable(unreadable)
+    if failed or unreadable:
         return 2
     return 1 if remaining or (args.diff and applied) else 0
 

@@ -18,9 +18,10 @@ Keys (all optional):
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from durable_lint.roles import ExtraNames
@@ -63,29 +64,113 @@ class Settings:
         return (SDK_BYTES, *(m.encode() for m in sorted(self.wrapper_modules)))
 
 
-def find_pyproject(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def load_settings(config: Path | None = None, start: Path | None = None) -> Settings:
-    """Settings from `config`, or from the nearest pyproject.toml above `start` (cwd)."""
-    path = config or find_pyproject((start or Path.cwd()).resolve())
-    if path is None:
-        return Settings()
+    """Settings from `config`, or from the nearest pyproject.toml with the table above `start` (cwd)."""
+    if config is not None:
+        return settings_from_file(config, required=True)
+    return Configurations().for_folder(start or Path.cwd())
+
+
+def settings_from_file(path: Path, required: bool = False) -> Settings | None:
+    """The settings a pyproject.toml's `[tool.durable-lint]` gives, or None when it has none.
+
+    `required` (a file named by `--config`) makes a missing table an error.
+    """
+    if not path.is_file():
+        problem = "no such file" if not path.exists() else "not a regular file"
+        raise UsageError(f"{path}: cannot read configuration: {problem}; --config takes a pyproject.toml")
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"{path}: cannot read configuration: {error.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"{path}: invalid TOML: {error}") from None
-    table = document.get("tool", {}).get("durable-lint")
-    if table is None:
-        return Settings(root=path.parent)
-    return _settings_from_table(table, path)
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise UsageError(f"{path}: 'tool' must be a table (like [tool.durable-lint]), not a {_toml_type(tool)}")
+    if "durable-lint" not in tool:
+        if required:
+            raise UsageError(f"{path}: has no [tool.durable-lint] table; add one or name another file with --config")
+        return None
+    return _settings_from_table(tool["durable-lint"], path)
+
+
+def _toml_type(value: object) -> str:
+    names = {str: "string", bool: "boolean", int: "integer", float: "float", list: "array"}
+    return names.get(type(value), "date or time")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The command line's rule selection, applied on top of every file's configuration."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def apply(self, settings: Settings) -> Settings:
+        return replace(
+            settings,
+            select=self.select if self.select else settings.select,
+            extend_select=(*settings.extend_select, *self.extend_select),
+            ignore=(*settings.ignore, *self.ignore),
+        )
+
+
+class Configurations:
+    """Each linted file's settings, as ruff finds them.
+
+    With `--config FILE`, that file configures everything. Otherwise a file uses the
+    nearest pyproject.toml with a `[tool.durable-lint]` table above it, so a monorepo's
+    projects and an editor started elsewhere get each project's rules. Each folder is
+    looked up once and each pyproject.toml parsed once, so a run stays fast. Without any
+    table, the defaults apply with the nearest pyproject.toml's folder (or the working
+    directory) as the root for project imports.
+    """
+
+    def __init__(self, config: Path | None = None, overrides: Overrides = Overrides()) -> None:
+        self._overrides = overrides
+        self._fixed = overrides.apply(load_settings(config)) if config is not None else None
+        self._cwd = Path.cwd()
+        self._by_folder: dict[str, tuple[Settings, bool]] = {}
+        self._tables: dict[Path, Settings | None] = {}
+        self._defaults_by_root: dict[Path, Settings] = {}
+
+    def for_file(self, file: Path) -> Settings:
+        return self.for_folder(file.parent)
+
+    def for_folder(self, folder: Path) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        return self._lookup(os.path.abspath(folder))[0]
+
+    def _lookup(self, folder: str) -> tuple[Settings, bool]:
+        """The folder's settings, and whether they come from a table (not the defaults)."""
+        known = self._by_folder.get(folder)
+        if known is None:
+            candidate = Path(folder, "pyproject.toml")
+            table = self._table_in(candidate) if candidate.is_file() else None
+            parent = os.path.dirname(folder)
+            if table is not None:
+                known = (table, True)
+            elif parent != folder:
+                above = self._lookup(parent)
+                known = above if above[1] or not candidate.is_file() else (self._defaults(Path(folder)), False)
+            else:
+                known = (self._defaults(Path(folder) if candidate.is_file() else self._cwd), False)
+            self._by_folder[folder] = known
+        return known
+
+    def _table_in(self, pyproject: Path) -> Settings | None:
+        if pyproject not in self._tables:
+            found = settings_from_file(pyproject)
+            self._tables[pyproject] = self._overrides.apply(found) if found is not None else None
+        return self._tables[pyproject]
+
+    def _defaults(self, root: Path) -> Settings:
+        if root not in self._defaults_by_root:
+            self._defaults_by_root[root] = self._overrides.apply(Settings(root=root))
+        return self._defaults_by_root[root]
 
 
 def _settings_from_table(table: object, path: Path) -> Settings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib.util
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from durable_lint.callgraph import CallGraph
@@ -18,7 +17,6 @@ from durable_lint.project import Project
 from durable_lint.rule import Report, Rule, all_rules
 
 PARSE_ERROR = "DUR000"
-PARALLEL_MIN_FILES = 200
 
 
 class Linter:
@@ -35,21 +33,13 @@ class Linter:
         self._tokens = settings.prefilter_tokens
         self._text_tokens = tuple(token.decode() for token in self._tokens)
 
-    def lint_paths(self, paths: list[str], jobs: int = 1) -> tuple[list[Finding], int]:
-        """Findings for every file under `paths`, and how many files were checked.
+    def lint_paths(self, paths: list[str]) -> tuple[list[Finding], int]:
+        """Findings for every file under `paths` with this one configuration, and how many files.
 
-        With `jobs` > 1 and enough files, files are linted in worker processes; a
-        pre-commit run over a handful of files stays in this process, where starting
-        workers would cost more than it saves.
+        `durable-lint check` uses durable_lint.run instead: each file's own configuration, workers.
         """
-        files = list(iter_python_files(paths, self.settings))
-        if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
-            return [f for file, shown in files for f in self.lint_file(file, shown)], len(files)
-        chunk = max(1, len(files) // (jobs * 4))
-        batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(self.settings, self.codes)) as pool:
-            findings = [f for batch in pool.map(_lint_batch, batches) for f in batch]
-        return findings, len(files)
+        files = list(iter_python_files(paths, lambda _: self.settings))
+        return [f for file, shown in files for f in self.lint_file(file, shown)], len(files)
 
     def lint_file(self, file: Path, shown: str) -> list[Finding]:
         try:
@@ -138,19 +128,6 @@ class Linter:
             if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(file.name, pattern)
             for code in codes
         )
-
-
-_worker_linter: Linter | None = None
-
-
-def _start_worker(settings: Settings, codes: frozenset[str]) -> None:
-    global _worker_linter
-    _worker_linter = Linter(settings, codes)
-
-
-def _lint_batch(files: list[tuple[Path, str]]) -> list[Finding]:
-    assert _worker_linter is not None
-    return [finding for file, shown in files for finding in _worker_linter.lint_file(file, shown)]
 
 
 def _character_column(lines: list[str], line: int, byte_offset: int) -> int:

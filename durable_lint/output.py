@@ -107,9 +107,12 @@ def format_sarif(findings: list[Finding]) -> str:
 
 
 def _relative_uri(path: str) -> str:
-    """The finding's path relative to the working directory, as a URI reference."""
+    """The finding's path relative to the working directory, as a URI reference.
+
+    Percent-encoding the file system's bytes keeps names that are not UTF-8 exact.
+    """
     relative = os.path.relpath(os.path.abspath(path))
-    return quote(Path(relative).as_posix())
+    return quote(os.fsencode(Path(relative).as_posix()))
 
 
 FORMATS: dict[str, Callable[[list[Finding]], str]] = {

@@ -73,6 +73,7 @@ def fuzz(
     progress: bool = False,
     environments: bool | None = None,
     jobs: int | None = None,
+    allow_failing_reference: bool = False,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
@@ -91,7 +92,8 @@ def fuzz(
     `PYTHONHASHSEED`), provided the handler is importable by its module path (defined
     at module level); True lets the search land replays cold as well; False runs
     everything in this process. `jobs` is how many processes fuzz at once (default:
-    the cores available; results do not depend on it).
+    the cores available; results do not depend on it). A straight-through run that does
+    not succeed raises `StraightRunFailed` saying why, unless `allow_failing_reference`.
     """
     __tracebackhide__ = True
     if not is_durable_handler(handler):
@@ -119,7 +121,8 @@ def fuzz(
     if environments and not importable:
         raise EnvironmentStartFailed(f"an execution environment could not start: {name} is not importable by its "
                                      "module path (define the handler at module level, or pass environments=None)")
-    pool = EnvironmentPool(f"{handler.__module__}:{handler.__name__}", effect_names) if environments is not False and importable else None
+    pool = (EnvironmentPool(f"{handler.__module__}:{handler.__name__}", effect_names, allow_network)
+            if environments is not False and importable else None)
     if schedule is not None and schedule.cold and pool is None:
         raise ValueError("this schedule lands in cold environments: replay it with environments on")
     module_state = ModuleState(handler.__module__)
@@ -129,7 +132,8 @@ def fuzz(
         with _quiet_sdk_logs():
             for event in events:
                 campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effect_names),
-                                    allow_network, cold_search=bool(environments), module_state=module_state)
+                                    allow_network, allow_failing_reference=allow_failing_reference,
+                                    cold_search=bool(environments), module_state=module_state)
                 report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
                                                  replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
     finally:

@@ -3,25 +3,41 @@
     durable-fuzz TARGET [--event JSON | --event-file PATH]... [--effect MODULE:FUNCTION]...
                  [--max-examples N] [--seed N] [--jobs N] [--format text|json] [--replay TOKEN]
 
-Exit codes: 0 no problem, 1 problems, 2 usage error (one line on stderr).
+Exit codes: 0 no problem, 1 problems, 2 usage error or a run that could not test what
+it claims (one line on stderr: a straight-through run that failed, an import that
+failed, a worker that died), 130/143 interrupted by SIGINT/SIGTERM (after the
+partial report).
+
+The command ends when its report is out: user code runs in forked children that
+are killed with their work, and the process leaves with `os._exit`, so a thread
+the target started at import cannot keep it alive (see `entry`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import os
+import signal
 import sys
+import time
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from replay_fuzz import reaper
 from replay_fuzz.api import fuzz
 from replay_fuzz.effects import EffectError
-from replay_fuzz.engine import StraightRunFailed
+from replay_fuzz.engine import Interrupted, StraightRunFailed
 from replay_fuzz.environments import EnvironmentStartFailed
+from replay_fuzz.guard import refuse_network
+from replay_fuzz.report import Report, combined
 from replay_fuzz.schedule import Schedule
 from replay_fuzz.shards import ShardDied
-from replay_fuzz.target import TargetError, example_event, load_target
+from replay_fuzz.target import TargetError, example_event, load_target, probe_import
 
 
 class UsageError(Exception):
@@ -35,6 +51,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.")
+    parser.add_argument("--version", action="version", version=f"durable-fuzz {version('durable-lint')}")
     parser.add_argument("target", metavar="TARGET", help="path/to/module.py[:handler] or package.module[:handler]")
     parser.add_argument("--event", action="append", default=[], metavar="JSON", help="an event (repeatable)")
     parser.add_argument("--event-file", action="append", default=[], type=Path, metavar="PATH", help="a file holding one JSON event (repeatable)")
@@ -44,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--strict-effects", action="store_true", help="flag any repeated effect, even in an idempotent step")
     parser.add_argument("--allow-network", action="store_true", help="let the code under test open network connections")
-    parser.add_argument("--invocation-timeout", type=float, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
+    parser.add_argument("--allow-failing-reference", action="store_true",
+                        help="fuzz even though the straight-through run fails (the failure is what the handler means to do)")
+    parser.add_argument("--invocation-timeout", type=_seconds, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
     parser.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
     landing = parser.add_mutually_exclusive_group()
     landing.add_argument("--environments", action="store_true", default=None,
@@ -56,61 +75,141 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--replay", metavar="TOKEN", help="run exactly the schedule of a reported problem")
     parser.add_argument("--database", metavar="DIR", help="Hypothesis example database folder (default .hypothesis/examples; share it between CI workers)")
     parser.add_argument("--no-database", action="store_true", help="do not read or write Hypothesis' example database")
+    parser.add_argument("--show-output", action="store_true",
+                        help="show what the code under test printed in the straight-through run (a problem always shows its own)")
     return parser
 
 
+MAX_TIMEOUT = 24 * 3600.0
+
+
+def _seconds(text: str) -> float:
+    """A finite, positive number of seconds (argparse turns the ValueError into a usage error)."""
+    value = float(text)
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
+        raise ValueError(text)
+    return value
+
+
+def _json(text: str, what: str) -> Any:
+    def finite_only(constant: str) -> Any:
+        raise UsageError(f"{what}: {constant} is not JSON (events are sent as JSON, which has no {constant})")
+
+    try:
+        return json.loads(text, parse_constant=finite_only)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{what}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    except RecursionError:
+        raise UsageError(f"{what}: nested too deeply to be an event") from None
+
+
 def _events(args: argparse.Namespace) -> list[Any] | None:
-    events = []
-    for text in args.event:
-        try:
-            events.append(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise UsageError(f"--event {text!r}: not JSON ({error.msg} at column {error.colno})") from None
+    events = [_json(text, f"--event {text[:40]!r}") for text in args.event]
     for path in args.event_file:
         try:
-            events.append(json.loads(path.read_text()))
-        except OSError as error:
-            raise UsageError(f"--event-file {path}: {error.strerror}") from None
-        except json.JSONDecodeError as error:
-            raise UsageError(f"--event-file {path}: not JSON ({error.msg} at line {error.lineno})") from None
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"--event-file {path}: {getattr(error, 'strerror', None) or error}") from None
+        events.append(_json(text, f"--event-file {path}"))
     return events or None
 
 
+_stopped_by: list[str] = []  # the signal that interrupted the run
+
+
+def _stop(signum: int, frame: Any) -> None:
+    _stopped_by.append(signal.Signals(signum).name)
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; the exit code (see the module docstring)."""
+    started = time.perf_counter()
+    reports: list[Report] = []
+    args = None
+    previous_term = signal.signal(signal.SIGTERM, _stop) if _main_thread() else None
     try:
         args = build_parser().parse_args(argv)
-        if args.max_examples < 0 or args.max_invocations < 1 or args.invocation_timeout <= 0 or (args.jobs is not None and args.jobs < 1):
-            raise UsageError("--max-examples must be >= 0, --max-invocations >= 1, --invocation-timeout > 0, --jobs >= 1")
+        if args.max_examples < 0 or args.max_invocations < 1 or (args.jobs is not None and args.jobs < 1):
+            raise UsageError("--max-examples must be >= 0, --max-invocations >= 1, --jobs >= 1")
         events = _events(args)
         if args.replay:
             Schedule.from_token(args.replay)
-        handlers = load_target(args.target)
-        reports = []
+        probe_import(args.target, allow_network=args.allow_network, timeout=max(30.0, args.invocation_timeout))
+        refused: list[str] = []
+        with refuse_network(refused) if not args.allow_network else contextlib.nullcontext():
+            handlers = load_target(args.target)
         for name, handler in handlers:
             reports.append(fuzz(
                 handler, events=events or [example_event(handler)], effects=args.effect, max_examples=args.max_examples,
                 seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
                 invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
                 replay=args.replay, database=None if args.no_database else (args.database or "default"),
-                progress=sys.stderr.isatty(), environments=args.environments, jobs=args.jobs,
+                progress=True, environments=args.environments, jobs=args.jobs,
+                allow_failing_reference=args.allow_failing_reference,
             ))
     except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied) as error:
-        print(f"durable-fuzz: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error), args)
     except ValueError as error:  # a malformed replay token
-        print(f"durable-fuzz: error: --replay: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    if sys.stderr.isatty():
-        print("\r\033[K", end="", file=sys.stderr)
-    if args.format == "json":
-        payload = [report.as_dict() for report in reports]
-        sys.stdout.write(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2) + "\n")
-    else:
-        sys.stdout.write("\n".join(report.text() for report in reports))
+        return _fail(f"--replay: {error}", args)
+    except KeyboardInterrupt as interrupt:
+        stopped = _stopped_by[-1] if _stopped_by else "SIGINT"
+        if isinstance(interrupt, Interrupted) and args is not None:
+            partial = interrupt.report
+            partial.elapsed_s = time.perf_counter() - started
+            partial.notes.append(f"interrupted by {stopped}: a partial report, not every schedule ran")
+            _print(reports + [partial], args)
+        print(f"durable-fuzz: interrupted by {stopped}", file=sys.stderr)
+        return 143 if stopped == "SIGTERM" else 130
+    finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+    _print(reports, args)
     return 1 if any(report.problems for report in reports) else 0
 
 
+def _fail(message: str, args: argparse.Namespace | None) -> int:
+    """One line on stderr (and, for --format json, a JSON document saying the same), exit 2."""
+    print(f"durable-fuzz: error: {message}", file=sys.stderr)
+    if args is not None and args.format == "json":
+        sys.stdout.write(json.dumps({"target": args.target, "error": message}, indent=2) + "\n")
+    return 2
+
+
+def _print(reports: list[Report], args: argparse.Namespace) -> None:
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(combined(args.target, reports), indent=2) + "\n")
+    else:
+        sys.stdout.write("\n".join(report.text(show_output=args.show_output) for report in reports))
+    sys.stdout.flush()
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def entry() -> None:
+    """The console script: run, kill what the code under test left running, and leave at once."""
+    reaper.become_subreaper()
+    try:
+        code = main()
+    except SystemExit as exit_request:  # --help, --version
+        code = exit_request.code if isinstance(exit_request.code, int) else (0 if exit_request.code is None else 2)
+    except UsageError as error:
+        print(f"durable-fuzz: error: {error}", file=sys.stderr)
+        code = 2
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    reaper.kill_descendants()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -22,30 +22,41 @@ import hashlib
 import json
 import shlex
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import core as hypothesis_core
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
-from replay_fuzz import checks
+from replay_fuzz import capture, checks
+from replay_fuzz.reference import failure as reference_failure
+from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.environments import HASH_SEEDS, EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.module_state import ModuleState
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
-from replay_fuzz.shards import Progress, Shard, run_shards
+from replay_fuzz.shards import Progress, Shard, ShardDied, run_shards
 
 T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
 
 
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped (Ctrl-C, SIGTERM): the report holds what finished, as a partial report."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
 class StraightRunFailed(Exception):
-    """The straight-through run itself did not finish: there is nothing to compare with."""
+    """The straight-through run did not succeed (and the user did not say that is expected): nothing to compare with."""
 
 
 @dataclass
@@ -61,9 +72,12 @@ class Campaign:
     environments: EnvironmentPool | None = None
     effects: tuple[str, ...] = ()
     allow_network: bool = False
-    progress: Progress | None = None  # told (examples, executions, kinds found) every ten schedules
+    progress: Progress | None = None  # told (examples, executions, kinds found) as it goes
+    ticked: float = 0.0  # when progress was last told
+    allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
+    last_output: str = ""  # what the code under test printed in the latest execution
     cold_search: bool = False  # the search draws cold landings too (--environments), not only the single-fault pass
-    module_state: ModuleState | None = None  # user module globals as imported: each execution here starts from them
+    module_state: ModuleState | None = None  # the project's module globals as imported: each execution here starts from them
     _references: dict[tuple[Schedule, bool], ExecutionRecord] = field(default_factory=dict)
     last_run: ExecutionRecord | None = None  # the execution `findings` checked last
 
@@ -74,7 +88,10 @@ class Campaign:
             yield
 
     def tick(self, found: Found) -> None:
-        if self.progress is not None and self.report.examples % 10 == 0:
+        """Tell the parent the counts so far, at most about once a second."""
+        now = time.monotonic()
+        if self.progress is not None and now - self.ticked >= 1.0:
+            self.ticked = now
             self.progress((self.report.examples, self.report.executions, tuple(found)))
 
     def run(self, schedule: Schedule, remote: bool = False) -> ExecutionRecord:
@@ -84,13 +101,17 @@ class Campaign:
         environments = self.environments if remote or schedule.cold else None
         if self.module_state is not None:
             self.module_state.restore()
+        start = capture.mark()
         if schedule.warm_start:
             self._count(run_execution(self.handler, self.event, Schedule(seed=schedule.seed + 1), self.options))
-        return self._count(run_execution(self.handler, self.event, schedule, self.options, environments))
+        record = run_execution(self.handler, self.event, schedule, self.options, environments)
+        record.output = self.last_output = capture.since(start)
+        return self._count(record)
 
     def _count(self, record: ExecutionRecord) -> ExecutionRecord:
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
+        self.report.refused += record.refused
         return record
 
     def reference(self, callbacks: tuple[tuple[str, str], ...] = (), pins: tuple[tuple[str, int], ...] = (),
@@ -99,18 +120,36 @@ class Campaign:
         this process or, for schedules that land cold, in a fresh environment as they start."""
         straight = Schedule(callbacks=callbacks, pins=pins)
         if (straight, remote) not in self._references:
-            record = self.run(straight, remote)
-            if record.outcome is None:
-                raise StraightRunFailed(f"the straight-through run of {self.target} did not finish: {record.unfinished}")
-            self._references[(straight, remote)] = record
+            self._references[(straight, remote)] = self.run(straight, remote)
         return self._references[(straight, remote)]
+
+    def check_reference(self) -> ExecutionRecord:
+        """Run the straight-through run in a child process (where a hang can be killed), put it in
+        the report, and stop with one line if it did not succeed (unless that is expected)."""
+        before = len(self.report.refused)
+        try:
+            record = in_child(self, lambda own: own.reference())
+        except ShardDied as died:
+            raise StraightRunFailed(f"the straight-through run on the event {json.dumps(self.event, default=str)[:60]} "
+                                    f"ended its process: it {died.how} (os._exit or a signal in the code under test)") from None
+        self._references[(Schedule(), False)] = record
+        self.report.references.append(reference_summary(record))
+        why = reference_failure(record, self.event, self.report.refused[before:])
+        if why is not None and (record.outcome is None or not self.allow_failing_reference):
+            raise StraightRunFailed(why)
+        return record
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
         run = self.last_run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
-        return checks.check(self.reference(schedule.callbacks, pins, bool(schedule.cold)), run, self.strict_effects)
+        expected = self.reference(schedule.callbacks, pins, bool(schedule.cold))
+        if expected.outcome is None:  # this schedule's own reference hung: a problem of this schedule, with its token
+            return [checks.Difference("outcome-mismatch", "the straight-through run with this schedule's callback answers "
+                                      f"and step draws did not finish: {expected.unfinished}",
+                                      reference="(no outcome)", observed=run.outcome.words() if run.outcome else "(no outcome)")]
+        return checks.check(expected, run, self.strict_effects)
 
     def fault_space(self) -> FaultSpace:
         reference = self.reference()
@@ -135,14 +174,14 @@ class Campaign:
 
 SHARDS = 4  # parts of each phase, fixed so that results do not depend on how many run at once
 
-Found = dict[str, tuple[Schedule, checks.Difference]]
+Found = dict[str, tuple[Schedule, checks.Difference, str]]  # per kind: schedule, difference, output
 
 
 @dataclass
-class ShardResult:
-    """What one shard found, and its counts."""
+class ShardResult(Generic[T]):
+    """What one shard returned (what it found), and its counts."""
 
-    found: Found
+    value: T
     report: Report
 
 
@@ -152,12 +191,26 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
 
     After the reference run, the single-fault pass and the search are each cut into
     SHARDS parts, run in forked children `jobs` at a time (see replay_fuzz.shards).
+    Interrupted, it raises `Interrupted` with the report of what finished.
     """
+    try:
+        return _fuzz_campaign(campaign, max_examples, seed, database, replay, progress, jobs)
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(campaign.report) from None
+
+
+def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, database: ExampleDatabase | None,
+                   replay: Schedule | None, progress: bool, jobs: int) -> list[Problem]:
+    stop_worker()  # the children fork from a process with one thread
     with campaign.guarded():
+        campaign.check_reference()
         space = campaign.fault_space()
-        if replay is not None:
-            campaign.report.examples += 1
-            return [_problem(campaign, space, replay, finding) for finding in campaign.findings(replay)]
+    if replay is not None:
+        campaign.report.examples += 1
+        findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
+        return [_problem(campaign, space, replay, finding, output) for finding in findings]
     campaign.report.fault_points += len(space.faults)
     landings = cold_landings(space, campaign.cold_search) if campaign.environments else {}
     work: list[Callable[[Campaign], Found]] = [
@@ -167,35 +220,52 @@ def fuzz_campaign(campaign: Campaign, *, max_examples: int, seed: int | None, da
     replays_saved = database is not None and seed is None
     work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
              for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
-    ticker = _Ticker(campaign.report, progress)
-    stop_worker()
-    results = run_shards([_shard(campaign, part) for part in work], jobs, ticker)
-    for result in results:
-        campaign.report.add(result.report)
-    found = simplest_per_kind([result.found for result in results])
-    return [_problem(campaign, space, schedule, finding) for kind in checks.KINDS
-            if kind in found for schedule, finding in [found[kind]]]
+    landings = 2 if campaign.environments else 1
+    ticker = _Ticker(campaign.report, progress, expected=len(space.faults) * landings + max_examples)
+    finished: dict[int, ShardResult[Found]] = {}
+    try:
+        run_shards([_shard(campaign, part) for part in work], jobs, ticker, finished)
+    except KeyboardInterrupt:
+        ticker.count_unfinished(set(range(len(work))) - set(finished))
+        raise
+    finally:  # what finished counts, also in the partial report of an interrupted run
+        for index in sorted(finished):
+            campaign.report.add(finished[index].report)
+        found = simplest_per_kind([finished[index].value for index in sorted(finished)])
+        problems = [_problem(campaign, space, schedule, finding, output) for kind in checks.KINDS
+                    if kind in found for schedule, finding, output in [found[kind]]]
+        if len(finished) < len(work):
+            campaign.report.problems += problems
+    return problems
 
 
-def _shard(campaign: Campaign, work: Callable[[Campaign], Found]) -> Shard[ShardResult]:
+def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResult[T]]:
     """`work` on a copy of the campaign that counts in a report of its own."""
 
-    def run(progress: Progress) -> ShardResult:
+    def run(progress: Progress) -> ShardResult[T]:
         own = dataclasses.replace(campaign, report=Report(campaign.target), progress=progress)
         with own.guarded():
-            found = work(own)
-        return ShardResult(found, own.report)
+            value = work(own)
+        return ShardResult(value, own.report)
 
     return run
+
+
+def in_child(campaign: Campaign, work: Callable[[Campaign], T]) -> T:
+    """`work` in one forked child, so that code which never returns is killed with it; its counts
+    go into the campaign's report."""
+    [result] = run_shards([_shard(campaign, work)], 1, lambda index, payload: None)
+    campaign.report.add(result.report)
+    return result.value
 
 
 def simplest_per_kind(founds: Sequence[Found]) -> Found:
     """Per kind, the simplest schedule the shards found (each shrank on its own); the earliest shard on a tie."""
     chosen: Found = {}
     for found in founds:
-        for kind, (schedule, finding) in found.items():
+        for kind, (schedule, finding, output) in found.items():
             if kind not in chosen or _complexity(schedule) < _complexity(chosen[kind][0]):
-                chosen[kind] = (schedule, finding)
+                chosen[kind] = (schedule, finding, output)
     return chosen
 
 
@@ -225,7 +295,7 @@ def _single_faults(faults: Sequence[Fault], landings: dict[Fault, int], warm_sta
     for schedule in schedules:
         campaign.report.examples += 1
         for finding in campaign.findings(schedule):
-            found.setdefault(finding.kind, (schedule, finding))
+            found.setdefault(finding.kind, (schedule, finding, campaign.last_output))
         if len(schedule.faults) == 1 and not schedule.cold and campaign.last_run is not None:
             campaign.report.fault_points_exercised += fired(schedule.faults[0], campaign.last_run)
         campaign.tick(found)
@@ -275,7 +345,7 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
         campaign.tick(found)
         if findings:
             first = findings[0]
-            found[first.kind] = (schedule, first)  # the last failing call per kind is the shrunk one
+            found[first.kind] = (schedule, first, campaign.last_output)  # the last failing call per kind is the shrunk one
             raise _PROBLEM_CLASSES[first.kind](first.message)
 
     if seed is not None:
@@ -303,31 +373,49 @@ def _fresh_hypothesis_random() -> None:
         local._hypothesis_global_random = None
 
 
-def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Difference) -> Problem:
+def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Difference, output: str) -> Problem:
     command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
     for effect in campaign.effects:
         command += ["--effect", effect]
     command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * campaign.cold_search
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
-                   finding.reference, finding.observed, schedule.token())
+                   finding.reference, finding.observed, schedule.token(), output)
 
 
 class _Ticker:
-    """The progress line, over the shards' latest counts."""
+    """The progress line on stderr, over the shards' latest counts: redrawn in place on a
+    terminal, a new line every PROGRESS_EVERY seconds elsewhere (a CI log)."""
 
-    def __init__(self, report: Report, enabled: bool) -> None:
-        self.report, self.enabled = report, enabled
+    def __init__(self, report: Report, enabled: bool, expected: int) -> None:
+        self.report, self.enabled, self.expected = report, enabled, max(expected, 1)
         self.latest: dict[int, tuple[int, int, tuple[str, ...]]] = {}
+        self.terminal = sys.stderr.isatty()
+        self.started = self.shown = time.monotonic()
 
     def __call__(self, shard: int, counts: tuple[int, int, tuple[str, ...]]) -> None:
         self.latest[shard] = counts
-        if self.enabled:
-            examples = self.report.examples + sum(count[0] for count in self.latest.values())
-            executions = self.report.executions + sum(count[1] for count in self.latest.values())
-            kinds = {kind for count in self.latest.values() for kind in count[2]}
-            print(f"\r{examples} schedules, {executions} executions, {len(kinds)} problem(s)",
-                  end="", file=sys.stderr, flush=True)
+        now = time.monotonic()
+        if not self.enabled or (not self.terminal and now - self.shown < PROGRESS_EVERY):
+            return
+        self.shown = now
+        examples = sum(count[0] for count in self.latest.values())
+        executions = sum(count[1] for count in self.latest.values())
+        kinds = {kind for count in self.latest.values() for kind in count[2]}
+        left = (now - self.started) / max(examples, 1) * max(self.expected - examples, 0)
+        line = (f"durable-fuzz: {examples} of about {self.expected} schedules, {executions} executions, "
+                f"{len(kinds)} problem(s), about {left:.0f} s left")
+        print(f"\r{line}\033[K" if self.terminal else line, end="" if self.terminal else "\n", file=sys.stderr, flush=True)
+
+    def count_unfinished(self, shards: set[int]) -> None:
+        """Count in the latest figures of shards that did not finish (an interrupted run)."""
+        for shard in shards & set(self.latest):
+            examples, executions, _ = self.latest[shard]
+            self.report.examples += examples
+            self.report.executions += executions
+
+
+PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
 
 def default_database() -> ExampleDatabase:

@@ -28,6 +28,12 @@ from typing import Any
 HASH_SEEDS = (101, 202, 303)  # PYTHONHASHSEED of zygote 0, 1, 2
 
 
+def _socket_folder() -> str | None:
+    """Where the listeners' sockets go: the temporary folder, unless its path is too long for a
+    Unix socket address (about 100 bytes), as a long TMPDIR makes it; then /tmp."""
+    return None if len(tempfile.gettempdir()) < 60 else "/tmp"
+
+
 class EnvironmentStartFailed(Exception):
     """An environment could not be started (the target failed to import in it)."""
 
@@ -70,11 +76,11 @@ class EnvironmentPool:
     hands to a zygote with every fork request.
     """
 
-    def __init__(self, target: str, effects: list[str]) -> None:
+    def __init__(self, target: str, effects: list[str], allow_network: bool = False) -> None:
         self._authkey = secrets.token_bytes(16)
-        self._folder = tempfile.mkdtemp(prefix="durable-fuzz-")
+        self._folder = tempfile.mkdtemp(prefix="durable-fuzz-", dir=_socket_folder())
         self._setup = {"target": target, "effects": effects, "sys_path": [p or os.getcwd() for p in sys.path],
-                       "authkey": self._authkey.hex()}
+                       "authkey": self._authkey.hex(), "allow_network": allow_network}
         self._owner = os.getpid()
         self._zygotes: dict[int, subprocess.Popen[str]] = {}
         self._listen()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from replay_fuzz.reference import text as reference_text
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -17,19 +19,22 @@ class Problem:
     reference: str = ""
     observed: str = ""
     token: str = ""
+    output: str = ""  # what the code under test printed in this schedule's execution
 
-    def text(self) -> str:
+    def text(self, show_output: bool = False) -> str:
         lines = [f"[{self.kind}] {self.message}", "  schedule:"]
         lines += [f"    {number}. {step}" for number, step in enumerate(self.schedule, start=1)]
         if self.reference or self.observed:
             lines += ["  first difference:", f"    straight-through run: {self.reference}", f"    this schedule:        {self.observed}"]
+        if self.output.strip():
+            lines += ["  output of the code under test:"] + [f"    | {line}" for line in self.output.rstrip().splitlines()]
         lines.append(f"  reproduce: {self.reproduce}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "schedule": list(self.schedule),
                 "reproduce": self.reproduce, "reference": self.reference, "observed": self.observed,
-                "replay": self.token}
+                "replay": self.token, "output": self.output}
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # network connections refused, as host:port
+    references: list[dict[str, object]] = field(default_factory=list)  # the straight-through run per event
 
     def add(self, part: Report) -> None:
         """Count in what a part of the run (a shard) did."""
@@ -60,7 +66,7 @@ class Report:
         if self.problems:
             raise AssertionError(self.text())
 
-    def text(self) -> str:
+    def text(self, show_output: bool = False) -> str:
         found = f"{len(self.problems)} problem(s)" if self.problems else "no problems"
         lines = [
             f"durable-fuzz {self.target}: {found} in {self.examples} schedules "
@@ -68,6 +74,9 @@ class Report:
             f"fault points: {self.fault_points} single crash/suspend points, {self.fault_points_exercised} exercised"
             + (" (all covered)" if self.fault_points and self.fault_points == self.fault_points_exercised else ""),
         ]
+        lines += [reference_text(summary) for summary in self.references]
+        if show_output:
+            lines += [f"  | {line}" for summary in self.references for line in str(summary["output"]).rstrip().splitlines()]
         lines += [f"note: {note}" for note in self.notes]
         for problem in self.problems:
             lines += ["", problem.text()]
@@ -78,8 +87,28 @@ class Report:
             "target": self.target, "examples": self.examples, "executions": self.executions,
             "invocations": self.invocations, "elapsed_s": round(self.elapsed_s, 3),
             "fault_points": self.fault_points, "fault_points_exercised": self.fault_points_exercised,
+            "reference": self.references[0] if self.references else None,
+            **({"references": self.references} if len(self.references) > 1 else {}),
             "notes": self.notes, "problems": [p.as_dict() for p in self.problems],
         }
 
     def json(self) -> str:
         return json.dumps(self.as_dict(), indent=2) + "\n"
+
+
+def combined(target: str, reports: list[Report]) -> dict[str, object]:
+    """One JSON document for a TARGET, the same shape whatever the number of handlers it holds:
+    totals, the first handler's reference, every problem, and each handler's own report."""
+    handlers = [report.as_dict() for report in reports]
+    total = Report(target)
+    for report in reports:
+        total.add(report)
+        total.fault_points += report.fault_points
+        total.elapsed_s += report.elapsed_s
+        total.problems += report.problems
+        total.references += report.references
+        total.notes += [f"{report.target}: {note}" if len(reports) > 1 else note for note in report.notes]
+    document = total.as_dict()
+    document.pop("references", None)
+    document["handlers"] = handlers
+    return document

@@ -32,9 +32,9 @@ from typing import Any
 from aws_durable_execution_sdk_python.exceptions import NonDeterministicExecutionError
 from aws_durable_execution_sdk_python.execution import DurableExecutionInvocationInputWithClient, InitialExecutionState
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
-from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationType, OperationUpdate
+from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationStatus, OperationType, OperationUpdate
 
-from replay_fuzz import effects, entropy, hooks
+from replay_fuzz import effects, entropy, guard, hooks
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint, null_invoke_result
 from replay_fuzz.clock import LAMBDA_RETRY_LAG, step_body, virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
@@ -123,6 +123,9 @@ class ExecutionRecord:
     semantics: dict[str, str] = field(default_factory=dict)
     body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
     unfinished: str | None = None  # why the execution did not reach an outcome
+    failed_operations: list[tuple[str, str | None, str]] = field(default_factory=list)  # (type, name, error) that ended FAILED
+    refused: list[str] = field(default_factory=list)  # network traffic refused in execution environments
+    output: str = ""  # what the code under test printed (where it is captured: see replay_fuzz.capture)
     injected_failure_decided: bool = False  # an injected step failure exhausted its retries: not comparable
 
 
@@ -239,7 +242,21 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
     record.checkpoint_boundaries = list(backend.boundaries)
     record.operation_types = {op_id: (op.operation_type.value, op.name, op.sub_type) for op_id, op in backend.operations.items()}
     record.injected_failure_decided = bool(backend.unrecovered_failures)
+    record.failed_operations = _failed_operations(backend)
     return record
+
+
+def _failed_operations(backend: Backend) -> list[tuple[str, str | None, str]]:
+    """Each operation other than the execution that ended FAILED, with its error, in order."""
+    failed = []
+    for op_id, op in backend.operations.items():
+        if op_id == backend.execution_id or op.status is not OperationStatus.FAILED:
+            continue
+        details = op.step_details or op.context_details or op.callback_details or op.chained_invoke_details
+        error = getattr(details, "error", None)
+        words = f"{error.type or 'Error'}: {error.message}" if error is not None else "failed"
+        failed.append((op.operation_type.value, op.name, words))
+    return failed
 
 
 def _response_lost(record: ExecutionRecord, schedule: Schedule, backend: Backend) -> bool:
@@ -327,6 +344,7 @@ class RemoteResult:
     nondeterminism: list[str]
     effects: list[effects.EffectCall]
     semantics: dict[str, str]
+    refused: list[str] = field(default_factory=list)
 
 
 class _Remote:
@@ -352,7 +370,13 @@ class _Remote:
             self.environment = self.pool.new_environment(cold or 0)
         request = RemoteRequest(number, self.backend, self.schedule, self.options,
                                 dict(self.record.body_runs), dict(self.record.semantics))
-        result = self.environment.invoke(request, timeout)
+        try:
+            result = self.environment.invoke(request, timeout)
+        except (EOFError, OSError):  # the process ended: as in Lambda, the invocation failed and is retried
+            self.environment = None
+            invocation.crash = ("its execution environment's process ended "
+                                "(os._exit in the code under test, a signal, or an interpreter crash)")
+            return None
         if result is None:
             self.environment = None
             return _HUNG
@@ -364,6 +388,7 @@ class _Remote:
         record.nondeterminism += result.nondeterminism
         record.effects += result.effects
         record.semantics.update(result.semantics)
+        record.refused += result.refused
         if result.crash is not None:
             invocation.crash = result.crash
             return None
@@ -379,12 +404,14 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
     observer = _Observer(record, request.schedule, backend)
     observer._body_runs = dict(request.body_runs)  # noqa: SLF001 - occurrences count across invocations
     invocation = observer.invocation = Invocation()
+    refused: list[str] = []
     with (hooks.observing(observer), effects.recording(record.effects), virtual_time(backend),
+          guard.refuse_network(refused) if guard.guarding() else contextlib.nullcontext(),
           _orchestration_randomness(request.schedule, request.number)):
         context = _lambda_context(backend, request.number, request.schedule)
         output, crash = _run_invocation(lambda: handler(_invocation_input(backend), context))
     return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
-                        record.nondeterminism, record.effects, record.semantics)
+                        record.nondeterminism, record.effects, record.semantics, refused)
 
 
 def _orchestration_randomness(schedule: Schedule, number: int) -> contextlib.AbstractContextManager[None]:

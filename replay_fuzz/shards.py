@@ -10,18 +10,22 @@ Where `os.fork` does not exist (Windows) the shards run one after another in thi
 process.
 
 A child talks back over a pipe: ("progress", payload) as it goes, then ("done",
-result) or ("error", exception).
+result) or ("error", exception). It leaves Ctrl-C to the parent (which kills it),
+sends what user code prints to a capture file (see replay_fuzz.capture), and kills
+the processes user code started before it exits (see replay_fuzz.reaper).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Any, TypeVar
+
+from replay_fuzz import capture, reaper
 
 T = TypeVar("T")
 Progress = Callable[[Any], None]
@@ -30,6 +34,15 @@ Shard = Callable[[Progress], T]
 
 class ShardDied(Exception):
     """A child running a shard ended without a result (killed, or the code under test called os._exit)."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(f"a durable-fuzz worker process running the code under test {how} before it finished "
+                         "(os._exit or a signal in the code under test?)")
+        self.how = how
+
+
+class ShardTimedOut(Exception):
+    """The shards did not finish within the time given (their children are killed)."""
 
 
 def default_jobs() -> int:
@@ -42,22 +55,29 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int, Any], None]) -> list[T]:
-    """Each shard's result, in shard order; `on_progress(index, payload)` hears from them as they go."""
+def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int, Any], None],
+               finished: dict[int, T] | None = None, timeout: float | None = None) -> list[T]:
+    """Each shard's result, in shard order; `on_progress(index, payload)` hears from them as they go.
+    `finished` (if given) holds the results so far, also when the run is interrupted; past
+    `timeout` seconds (if given) the children are killed and ShardTimedOut raised."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     if not hasattr(os, "fork"):
         return [shard(lambda payload, index=index: on_progress(index, payload)) for index, shard in enumerate(shards)]
-    results: dict[int, T] = {}
+    results: dict[int, T] = {} if finished is None else finished
     waiting = list(enumerate(shards))
     running: dict[Connection, tuple[int, int]] = {}  # connection -> (shard index, pid)
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
                 index, shard = waiting.pop(0)
                 connection, pid = _fork(shard)
                 running[connection] = (index, pid)
-            for connection in wait(list(running)):
+            ready = wait(list(running), None if deadline is None else max(deadline - time.monotonic(), 0))
+            if not ready and deadline is not None and time.monotonic() >= deadline:
+                raise ShardTimedOut(f"not finished within {timeout:g} s")
+            for connection in ready:
                 index, pid = running[connection]
                 try:
                     kind, payload = connection.recv()
@@ -89,8 +109,12 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child
-        _die_with(parent)
+        reaper.die_with_parent(parent)
+        reaper.become_subreaper()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run, and this child with it
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         reader.close()
+        capture.capture_output()
         code = 0
         try:
             writer.send(("done", shard(lambda payload: writer.send(("progress", payload)))))
@@ -101,34 +125,17 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
             except Exception:  # noqa: BLE001 - an exception that does not pickle
                 writer.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
         finally:
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()
-            os._exit(code)
+            reaper.kill_descendants()
+            os._exit(code)  # threads user code left running end here
     writer.close()
     return reader, pid
-
-
-def _die_with(parent: int) -> None:
-    """Let the kernel kill this child when the fuzzer dies (on Linux), so a fuzzer killed by a
-    CI timeout leaves no shard running; elsewhere a shard ends when it cannot send its result."""
-    try:
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the fuzzer died before the request was made
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
 
 
 def _how_it_died(pid: int) -> str:
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
-        how = f"was killed by signal {os.WTERMSIG(status)}"
-    else:
-        how = f"exited with code {os.waitstatus_to_exitcode(status)}"
-    return f"a durable-fuzz worker process {how} before it finished (did the code under test call os._exit?)"
+        return f"was killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with code {os.waitstatus_to_exitcode(status)}"
 
 
 def _kill(pid: int) -> None:

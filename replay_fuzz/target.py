@@ -6,10 +6,12 @@ A file is imported under its file stem with its folder first on sys.path, so
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import importlib.util
 import inspect
+import os
 import sys
 import typing
 from pathlib import Path
@@ -73,7 +75,7 @@ def _import(location: str) -> ModuleType:
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as error:  # noqa: BLE001 - the user's module: one line, not a traceback
+        except BaseException as error:  # noqa: BLE001 - the user's module (sys.exit included): one line, not a traceback
             sys.modules.pop(name, None)
             raise TargetError(f"{location}: importing it failed: {type(error).__name__}: {error}") from None
         return module
@@ -85,8 +87,29 @@ def _import(location: str) -> ModuleType:
         if error.name and location.startswith(error.name):
             raise TargetError(f"{location}: no such module or file") from None
         raise TargetError(f"{location}: importing it failed: ModuleNotFoundError: {error}") from None
-    except Exception as error:  # noqa: BLE001
+    except BaseException as error:  # noqa: BLE001 - sys.exit and KeyboardInterrupt at import too
         raise TargetError(f"{location}: importing it failed: {type(error).__name__}: {error}") from None
+
+
+def probe_import(target: str, allow_network: bool, timeout: float) -> None:
+    """Import `target` once in a forked child first, so that an import which calls os._exit,
+    kills its process or never ends is one line (TargetError), not a fuzzer that vanishes or
+    hangs. Where there is no fork it does nothing (the import below reports what it can)."""
+    if not hasattr(os, "fork"):
+        return
+    from replay_fuzz import guard, shards
+
+    def load(progress: object) -> None:
+        with contextlib.nullcontext() if allow_network else guard.refuse_network([]):
+            load_target(target)
+
+    location = target.rsplit(":", 1)[0] if _has_attribute(target) else target
+    try:
+        shards.run_shards([load], 1, lambda index, payload: None, timeout=timeout)
+    except shards.ShardDied as died:
+        raise TargetError(f"{location}: importing it {died.how}") from None
+    except shards.ShardTimedOut:
+        raise TargetError(f"{location}: importing it did not finish within {timeout:g} s") from None
 
 
 def example_event(handler: Callable[..., Any]) -> Any:

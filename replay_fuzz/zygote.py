@@ -8,7 +8,9 @@ to the fuzzer and serves invocations until the connection closes. Forking a proc
 that has already imported everything costs milliseconds; starting an interpreter
 and importing the SDK costs hundreds.
 
-The zygote starts no threads, so forking it is safe.
+The zygote starts no threads, so forking it is safe. It dies with the fuzzer, its
+environments die with it, and it adopts and kills what user code leaves running
+(see replay_fuzz.reaper).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import signal
 import sys
 from multiprocessing.connection import Client, Connection
 from typing import Any
+
+from replay_fuzz import reaper
 
 
 def _serve(connection: Connection, handler: Any) -> None:
@@ -60,13 +64,28 @@ def _warm_up() -> None:
         run_execution(warm, {}, Schedule(), RunOptions(), direct=True)
 
 
+def _stop(signum: int, frame: Any) -> None:
+    """SIGTERM from the pool: end every environment and whatever they started, then leave."""
+    reaper.kill_descendants()
+    os._exit(0)
+
+
 def main() -> None:
+    reaper.die_with_parent(os.getppid())
+    reaper.become_subreaper()
+    signal.signal(signal.SIGTERM, _stop)
     setup = json.loads(sys.argv[1])
+    # Standard output is the pool's "ready" line; what the target prints goes nowhere.
+    ready = os.fdopen(os.dup(1), "w")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     sys.path[:0] = [p for p in setup["sys_path"] if p not in sys.path]
-    from replay_fuzz import hooks
+    from replay_fuzz import guard, hooks
     from replay_fuzz.effects import install_effects
     from replay_fuzz.target import load_target
 
+    if not setup.get("allow_network"):  # before the import: the module's own code is user code too
+        guard.refuse_network_from_now()
     hooks.install()
     [(_, handler)] = load_target(setup["target"])
     install_effects(setup["effects"])
@@ -74,11 +93,10 @@ def main() -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     authkey = bytes.fromhex(setup["authkey"])
     logging.getLogger("aws_durable_execution_sdk_python").setLevel(logging.CRITICAL + 1)
-    print("ready", flush=True)
+    print("ready", file=ready, flush=True)
+    ready.close()
     # Nobody reads these pipes after start-up: a child that printed or logged into them
     # would block once they filled.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     # Children share this process's memory copy-on-write; a collection would touch every
     # inherited object and copy every page, so inherited objects are left to no collector.
@@ -88,13 +106,17 @@ def main() -> None:
         address = line.strip()
         if not address:
             continue
+        zygote = os.getpid()
         if os.fork() == 0:
+            reaper.die_with_parent(zygote)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             sys.stdin.close()
             try:
                 _serve(Client(address, family="AF_UNIX", authkey=authkey), handler)
             finally:
                 os._exit(0)
+    reaper.kill_descendants()
 
 
 if __name__ == "__main__":

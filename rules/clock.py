@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from durable_lint.fixes import Fix, span, straight_line_context
+from durable_lint.fixes import Fix, duration_name, span, straight_line_context
 from durable_lint.module import DurableModule
 from durable_lint.rule import CallRule
-from durable_lint.sdk import canonical_name, sdk
 
 # time functions that read the clock only when no explicit time is passed:
 # function -> number of positional arguments that make the call deterministic.
@@ -167,11 +166,9 @@ class BlockingSleep(CallRule):
             return None
         if not (isinstance(seconds, ast.Constant) and type(seconds.value) is int and seconds.value >= 1):
             return None
-        duration = module.scope.bindings.get("Duration")
-        if duration is not None and (duration.kind != "import" or canonical_name(duration.imported or "") != sdk("Duration")):
-            return None
-        context = straight_line_context(module, call)
-        return Fix("sleep-to-wait", *span(call), context=context) if context else None
+        duration = duration_name(module, call)
+        context = straight_line_context(module, call) if duration else None
+        return Fix("sleep-to-wait", *span(call), context=context, duration=duration) if context and duration else None
 
     VALID = (
         """

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from durable_lint import sdk
-from durable_lint.fixes import Fix, span
+from durable_lint.fixes import Fix, in_fstring, span
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
 from durable_lint.roles import positional_or_keyword
@@ -210,7 +210,8 @@ class StepCallableShape(Rule):
     def _callable(self, module: DurableModule, method: str, target: ast.expr, count: int) -> Iterator[Report]:
         if isinstance(target, ast.Lambda):
             if not accepts(target, count):
-                fix = Fix("lambda-param", *span(target)) if method == "step" and not target.args.args else None
+                writable = method == "step" and not target.args.args and not in_fstring(module, target)
+                fix = Fix("lambda-param", *span(target)) if writable else None
                 remedy = "lambda _: ..." if count == 1 else f"a callable taking {count} arguments"
                 yield self.report(target, source_of(target), fix=fix,
                                   problem=f"context.{method} calls it with {count} argument(s)", remedy=remedy)

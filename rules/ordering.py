@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from durable_lint.fixes import Fix, span
+from durable_lint.fixes import Fix, in_fstring, span
 from durable_lint.module import DurableModule, Region
 from durable_lint.resolve import source_of
 from durable_lint.rule import PATH_OBJECT, CallRule, Report, Rule
@@ -171,7 +171,7 @@ class UnorderedIteration(Rule):
         if elements <= _UNSALTED:
             return
         sortable = fixable and (elements <= {"str"} or elements <= {"bytes"} or elements <= _UNSALTED | {"int"})
-        fix = Fix("sorted", *span(expr)) if sortable and None not in elements else None
+        fix = Fix("sorted", *span(expr)) if sortable and None not in elements and not in_fstring(module, expr) else None
         yield self.report(expr, source_of(expr), fix=fix)
 
     @staticmethod

@@ -11,6 +11,8 @@ from aws_durable_execution_sdk_python import durable_execution
 
 from replay_fuzz import fuzz
 from replay_fuzz.environments import HASH_SEEDS, EnvironmentStartFailed
+from replay_fuzz.runner import RunOptions, run_execution
+from replay_fuzz.schedule import Schedule
 from tests.fuzz_targets import clock_branch, correct, environment_bugs, planted
 from tests.helpers import child_processes
 
@@ -60,7 +62,8 @@ def test_a_module_imported_during_a_run_gets_the_real_monotonic_clock_back(tmp_p
 
         return context.step(lambda _: lazy_clock.monotonic(), name="read")
 
-    fuzz(imports_late, max_examples=2, seed=0, database=None, jobs=1)
+    # fuzz() runs user code only in forked children; run one execution here as they do
+    run_execution(imports_late, {}, Schedule(), RunOptions())
     assert sys.modules["lazy_clock"].monotonic is time.monotonic
 
 

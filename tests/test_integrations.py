@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 
 from durable_lint.cli import main
-from durable_lint.config import Settings
+from durable_lint.config import Configurations
 from durable_lint.docs import render_markdown
-from durable_lint.engine import PARALLEL_MIN_FILES, Linter
+from durable_lint.run import PARALLEL_MIN_FILES, lint_paths
 from durable_lint.output import format_github
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,9 +93,8 @@ def test_parallel_run_equals_serial_run(tmp_path: Path) -> None:
     sources = sorted(FIXTURES.glob("*.py"))
     for index in range(PARALLEL_MIN_FILES + 10):
         shutil.copy(sources[index % len(sources)], tmp_path / f"m{index:04d}.py")
-    linter = Linter(Settings(root=tmp_path))
-    serial, serial_count = linter.lint_paths([str(tmp_path)], jobs=1)
-    parallel, parallel_count = linter.lint_paths([str(tmp_path)], jobs=2)
+    serial, serial_count = lint_paths([str(tmp_path)], Configurations(), jobs=1)
+    parallel, parallel_count = lint_paths([str(tmp_path)], Configurations(), jobs=2)
     assert serial_count == parallel_count == PARALLEL_MIN_FILES + 10
     assert parallel == serial and len(serial) > 100
 

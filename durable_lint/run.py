@@ -1,0 +1,94 @@
+"""A lint run over files and folders: each file with its own configuration, optionally in workers.
+
+Worker processes ignore Ctrl-C (the terminal sends it to the whole process group):
+the parent alone decides, and on Ctrl-C or SIGTERM it terminates every worker before
+it exits, so an interrupted run stops at once and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from durable_lint.config import Configurations, Settings
+from durable_lint.discovery import iter_python_files
+from durable_lint.engine import Linter
+from durable_lint.finding import Finding
+
+PARALLEL_MIN_FILES = 200
+
+
+class Linters:
+    """One Linter per configuration met in a run, so each file is linted with its own settings."""
+
+    def __init__(self, configurations: Configurations) -> None:
+        self.configurations = configurations
+        self._by_settings: dict[int, tuple[Settings, Linter]] = {}
+
+    def for_file(self, file: Path) -> Linter:
+        settings = self.configurations.for_file(file)
+        known = self._by_settings.get(id(settings))
+        if known is None:
+            known = self._by_settings[id(settings)] = (settings, Linter(settings))
+        return known[1]
+
+    def lint_file(self, file: Path, shown: str) -> list[Finding]:
+        return self.for_file(file).lint_file(file, shown)
+
+
+def lint_paths(paths: list[str], configurations: Configurations, jobs: int = 1,
+               unreadable: list[str] | None = None) -> tuple[list[Finding], int]:
+    """Findings for every file under `paths`, and how many files were checked.
+
+    With `jobs` > 1 and enough files, files are linted in worker processes; a
+    pre-commit run over a handful of files stays in this process, where starting
+    workers would cost more than it saves.
+    """
+    files = list(iter_python_files(paths, configurations.for_folder, unreadable))
+    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
+        linters = Linters(configurations)
+        return [f for file, shown in files for f in linters.lint_file(file, shown)], len(files)
+    chunk = max(1, len(files) // (jobs * 4))
+    batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+    with _terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations,)) as pool:
+        findings = [f for batch in pool.map(_lint_batch, batches) for f in batch]
+    return findings, len(files)
+
+
+class Terminated(SystemExit):
+    """SIGTERM during a parallel run: leaving the pool's block terminates the workers."""
+
+
+@contextmanager
+def _terminate_raises() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_worker: Linters | None = None
+
+
+def _start_worker(configurations: Configurations) -> None:
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _worker = Linters(configurations)
+
+
+def _lint_batch(files: list[tuple[Path, str]]) -> list[Finding]:
+    assert _worker is not None
+    return [finding for file, shown in files for finding in _worker.lint_file(file, shown)]
