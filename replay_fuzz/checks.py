@@ -10,18 +10,25 @@
   AT_MOST_ONCE step, or (with strict effects) repeated in any step.
 - swallowed-suspend: a suspension signalled inside an invocation that did not end
   PENDING (user code caught the SDK's SuspendExecution).
+- interrupted-step: a crash interrupted an AT_MOST_ONCE step whose retries were spent,
+  so the SDK failed it without running it again and the execution failed. That is the
+  semantics the code chose, not a replay bug; it is reported under its own name (and
+  not as the nondeterminism and outcome difference that follow from it) because the
+  execution still ends differently from the straight-through run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from replay_fuzz.effects import EffectCall
 from replay_fuzz.runner import ExecutionRecord, OperationRecord, execution_name
 
-KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend")
+KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend", "interrupted-step")
+_INTERRUPTED = re.compile(r"Step operation_id=(\S+) name=(.*?) was previously interrupted")
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,13 @@ class Difference:
     message: str
     reference: str = ""
     observed: str = ""
+    first_seen: str = ""  # when the run first met this kind of problem (schedule and seconds)
 
 
 def check(reference: ExecutionRecord, run: ExecutionRecord, strict_effects: bool = False) -> list[Difference]:
+    interrupted = _interrupted_step(reference, run)
+    if interrupted:
+        return interrupted + _effects(reference, run, strict_effects) + _swallowed_suspends(run)
     findings = _nondeterminism(reference, run) + _outcome(reference, run) + _effects(reference, run, strict_effects)
     return findings + _swallowed_suspends(run)
 
@@ -84,6 +95,20 @@ def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Di
                 return [Difference("nondeterminism", f"the final invocation {what}",
                                 reference=", ".join(o.words() for o in missing), observed="(never reached)")]
     return []
+
+
+def _interrupted_step(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
+    """The execution failed because the SDK would not re-run an interrupted AT_MOST_ONCE step (step.py:140-146)."""
+    if run.outcome is None or run.outcome.status != "FAILED" or reference.outcome == run.outcome:
+        return []
+    match = _INTERRUPTED.search(run.outcome.error or "")
+    if match is None or run.semantics.get(match.group(1)) != "AT_MOST_ONCE_PER_RETRY":
+        return []
+    name = match.group(2)
+    return [Difference("interrupted-step", f"a crash interrupted step {name!r}, which is AT_MOST_ONCE: by design the SDK "
+                       "does not run it again once its attempts are spent, so the execution failed (if it should "
+                       "recover, give the step a retry strategy with more attempts or catch the step's error)",
+                       *_around_first_difference(_words(reference), _words(run)))]
 
 
 def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:

@@ -80,6 +80,11 @@ class Campaign:
     module_state: ModuleState | None = None  # the project's module globals as imported: each execution here starts from them
     _references: dict[tuple[Schedule, bool], ExecutionRecord] = field(default_factory=dict)
     last_run: ExecutionRecord | None = None  # the execution `findings` checked last
+    started: float = field(default_factory=time.monotonic)  # when fuzzing this event began
+
+    def seconds(self) -> float:
+        """Seconds since fuzzing this event began (the same clock in forked shards)."""
+        return time.monotonic() - self.started
 
     @contextlib.contextmanager
     def guarded(self) -> Iterator[None]:
@@ -212,16 +217,15 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
     campaign.report.fault_points += len(space.faults)
-    landings = cold_landings(space, campaign.cold_search) if campaign.environments else {}
+    singles = single_fault_schedules(space, cold_landings(space, campaign.cold_search) if campaign.environments else {})
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(_single_faults, part, landings, index == 0) for index, part in enumerate(_parts(space.faults, SHARDS)) if part]
+        functools.partial(_single_faults, space, part) for part in _parts(list(enumerate(singles, start=1)), SHARDS) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
     work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
              for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
-    landings = 2 if campaign.environments else 1
-    ticker = _Ticker(campaign.report, progress, expected=len(space.faults) * landings + max_examples)
+    ticker = _Ticker(campaign.report, progress, expected=len(singles) + max_examples)
     finished: dict[int, ShardResult[Found]] = {}
     try:
         run_shards([_shard(campaign, part) for part in work], jobs, ticker, finished)
@@ -282,24 +286,46 @@ def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
 
 
-def _single_faults(faults: Sequence[Fault], landings: dict[Fault, int], warm_start: bool, campaign: Campaign) -> Found:
-    """Each fault once, and for the faults in `landings` once more with the replay landing cold
-    (fresh module globals, the hash seed of that index); with `warm_start`, first the straight
-    run starting in the container an earlier execution left behind."""
-    found: Found = {}
-    schedules = [Schedule(warm_start=True)] if warm_start else []
-    for fault in faults:
+def single_fault_schedules(space: FaultSpace, landings: dict[Fault, int]) -> list[Schedule]:
+    """The single-fault pass: the straight run starting in the container an earlier execution left
+    behind, then each fault once, and for the faults in `landings` once more with the replay
+    landing cold (fresh module globals, the hash seed of that index)."""
+    schedules = [Schedule(warm_start=True)]
+    for fault in space.faults:
         schedules.append(Schedule(faults=(fault,)))
         if fault in landings:
             schedules.append(Schedule(faults=(fault,), cold=((2, landings[fault]),)))
-    for schedule in schedules:
+    return schedules
+
+
+def _single_faults(space: FaultSpace, numbered: Sequence[tuple[int, Schedule]], campaign: Campaign) -> Found:
+    """Run one part of the single-fault pass."""
+    found: Found = {}
+    for number, schedule in numbered:
         campaign.report.examples += 1
         for finding in campaign.findings(schedule):
-            found.setdefault(finding.kind, (schedule, finding, campaign.last_output))
-        if len(schedule.faults) == 1 and not schedule.cold and campaign.last_run is not None:
-            campaign.report.fault_points_exercised += fired(schedule.faults[0], campaign.last_run)
+            if finding.kind not in found:
+                seen = f"schedule {number} of the single-fault pass, {campaign.seconds():.1f} s into the run"
+                found[finding.kind] = (schedule, dataclasses.replace(finding, first_seen=seen), campaign.last_output)
+        run = campaign.last_run
+        if len(schedule.faults) == 1 and not schedule.cold and run is not None:
+            fault = schedule.faults[0]
+            campaign.report.fault_points_exercised += fired(fault, run)
+            if crash_caught(fault, run) and not any("caught a crash" in note for note in campaign.report.notes):
+                campaign.report.notes.append(
+                    f"user code caught a crash durable-fuzz injected ({space.describe(schedule)[0]}; schedule {number} of "
+                    "the single-fault pass): a real crash ends the invocation, so such schedules test less than they "
+                    "mean to (catch Exception, not BaseException, around durable operations)")
         campaign.tick(found)
     return found
+
+
+_CRASHES = ("drop", "after", "crash-before", "crash-after")
+
+
+def crash_caught(fault: Fault, run: ExecutionRecord) -> bool:
+    """Whether a crash fault fired and yet no invocation crashed: user code caught it."""
+    return fault.kind in _CRASHES and fired(fault, run) and not any(invocation.crash for invocation in run.invocations)
 
 
 def fired(fault: Fault, run: ExecutionRecord) -> bool:
@@ -332,6 +358,7 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
             campaign: Campaign) -> Found:
     """One shard of the Hypothesis search: its own examples, seed and place in the example database."""
     found: Found = {}
+    first_seen: dict[str, str] = {}
 
     # derandomize=False: Hypothesis loads a `ci` profile wherever a CI variable is set, and its
     # derandomize=True would give every shard the same schedules. `seed` alone decides randomness.
@@ -345,7 +372,10 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
         campaign.tick(found)
         if findings:
             first = findings[0]
-            found[first.kind] = (schedule, first, campaign.last_output)  # the last failing call per kind is the shrunk one
+            seen = first_seen.setdefault(first.kind, f"random schedule {campaign.report.examples} of search part {shard + 1}, "
+                                                     f"{campaign.seconds():.1f} s into the run")
+            # the last failing call per kind is the shrunk one; it keeps when the kind was first seen
+            found[first.kind] = (schedule, dataclasses.replace(first, first_seen=seen), campaign.last_output)
             raise _PROBLEM_CLASSES[first.kind](first.message)
 
     if seed is not None:
@@ -380,7 +410,7 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
     command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * campaign.cold_search
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
-                   finding.reference, finding.observed, schedule.token(), output)
+                   finding.reference, finding.observed, schedule.token(), output, finding.first_seen)
 
 
 class _Ticker:
