@@ -410,7 +410,18 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
     command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * campaign.cold_search
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
-                   finding.reference, finding.observed, schedule.token(), output, finding.first_seen)
+                   finding.reference, finding.observed, schedule.token(), output, finding.first_seen,
+                   _python_replay(campaign, schedule))
+
+
+def _python_replay(campaign: Campaign, schedule: Schedule) -> str:
+    """The `fuzz(...)` call that runs `schedule` again, for a test."""
+    handler = getattr(campaign.handler, "__name__", "handler")
+    arguments = [handler, f"events=[{campaign.event!r}]"]
+    arguments += [f"effects={list(campaign.effects)!r}"] * bool(campaign.effects)
+    arguments += ["strict_effects=True"] * campaign.strict_effects + ["environments=True"] * campaign.cold_search
+    arguments.append(f"replay={schedule.token()!r}")
+    return f"from {campaign.handler.__module__} import {handler}; fuzz({', '.join(arguments)})"
 
 
 class _Ticker:

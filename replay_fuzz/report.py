@@ -21,6 +21,7 @@ class Problem:
     token: str = ""
     output: str = ""  # what the code under test printed in this schedule's execution
     first_seen: str = ""  # when the run first met this kind of problem: schedule number and seconds
+    replay_python: str = ""  # the Python line that runs this schedule again
 
     def text(self, show_output: bool = False) -> str:
         lines = [f"[{self.kind}] {self.message}", "  schedule:"]
@@ -32,12 +33,15 @@ class Problem:
         if self.first_seen:
             lines.append(f"  first seen: {self.first_seen}")
         lines.append(f"  reproduce: {self.reproduce}")
+        if self.replay_python:
+            lines.append(f"  in Python: {self.replay_python}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "schedule": list(self.schedule),
                 "reproduce": self.reproduce, "reference": self.reference, "observed": self.observed,
-                "replay": self.token, "output": self.output, "first_seen": self.first_seen}
+                "replay": self.token, "output": self.output, "first_seen": self.first_seen,
+                "replay_python": self.replay_python}
 
 
 @dataclass
@@ -66,7 +70,8 @@ class Report:
         self.notes += [note for note in part.notes if note not in self.notes]
 
     def raise_if_problems(self) -> None:
-        """Fail a test with the readable report when a problem was found."""
+        """Fail a test with the readable report when a problem was found (pytest shows no frame of ours)."""
+        __tracebackhide__ = True
         if self.problems:
             raise AssertionError(self.text())
 

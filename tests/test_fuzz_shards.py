@@ -102,11 +102,11 @@ def test_per_kind_the_simplest_schedule_of_any_shard_is_kept() -> None:
     one_failed_callback = Schedule(faults=(crash,), callbacks=(("cb", "failure"),))
     one_other = Schedule(faults=(crash,))
     found = simplest_per_kind([
-        {"nondeterminism": (two, Difference("nondeterminism", "a"))},
-        {"nondeterminism": (one_failed_callback, Difference("nondeterminism", "b")),
-         "outcome-mismatch": (two, Difference("outcome-mismatch", "c"))},
-        {"nondeterminism": (one, Difference("nondeterminism", "d"))},
-        {"nondeterminism": (one_other, Difference("nondeterminism", "e"))},
+        {"nondeterminism": (two, Difference("nondeterminism", "a"), "")},
+        {"nondeterminism": (one_failed_callback, Difference("nondeterminism", "b"), ""),
+         "outcome-mismatch": (two, Difference("outcome-mismatch", "c"), "")},
+        {"nondeterminism": (one, Difference("nondeterminism", "d"), "")},
+        {"nondeterminism": (one_other, Difference("nondeterminism", "e"), "")},
     ])
     assert found["nondeterminism"][1].message == "d"  # one fault, and the earlier of two equally simple
     assert found["outcome-mismatch"][1].message == "c"

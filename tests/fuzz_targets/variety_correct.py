@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python import DurableContext, durable_execution, durable_step
 from aws_durable_execution_sdk_python.config import Duration
 
 _CLIENTS: dict[str, object] = {}
@@ -50,3 +50,16 @@ def cached_client(event: dict, context: DurableContext) -> dict:
     reply = context.step(lambda _: f"sent with a client: {client is not None}", name="send")
     context.wait(Duration.from_seconds(10), name="pause")
     return {"reply": reply}
+
+
+@durable_step
+def reserve_seat(step_context, seat: str) -> str:
+    """A side effect as a @durable_step function: named as an effect, its body's runs are what count."""
+    return f"reserved {seat}"
+
+
+@durable_execution
+def book(event: dict, context: DurableContext) -> dict:
+    seat = context.step(reserve_seat(event.get("seat", "12A")))
+    context.wait(Duration.from_seconds(5), name="hold")
+    return {"seat": seat}
