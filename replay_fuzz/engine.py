@@ -178,6 +178,7 @@ class Campaign:
 
 
 SHARDS = 4  # parts of each phase, fixed so that results do not depend on how many run at once
+COLD_SHARDS = 2  # parts of the single-fault pass's cold landings (few, and each part forks environments)
 
 Found = dict[str, tuple[Schedule, checks.Difference, str]]  # per kind: schedule, difference, output
 
@@ -214,23 +215,40 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         space = campaign.fault_space()
     if replay is not None:
         campaign.report.examples += 1
+        if replay.cold and campaign.environments is not None:
+            campaign.environments.wait_ready()
         findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
     campaign.report.fault_points += len(space.faults)
-    singles = single_fault_schedules(space, cold_landings(space, campaign.cold_search) if campaign.environments else {})
+    singles = list(enumerate(single_fault_schedules(
+        space, cold_landings(space, campaign.cold_search) if campaign.environments else {}), start=1))
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(_single_faults, space, part) for part in _parts(list(enumerate(singles, start=1)), SHARDS) if part]
+        functools.partial(_single_faults, space, part) for part in _parts([s for s in singles if not s[1].cold], SHARDS) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
     work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
              for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
+    # Cold landings last: the zygotes start while the work above runs (unless the search lands cold too).
+    cold = [functools.partial(_single_faults, space, part) for part in _parts([s for s in singles if s[1].cold], COLD_SHARDS) if part]
+    batches = [work + cold] if campaign.cold_search else [work, cold]
     ticker = _Ticker(campaign.report, progress, expected=len(singles) + max_examples)
     finished: dict[int, ShardResult[Found]] = {}
+    everything = [part for batch in batches for part in batch]
     try:
-        run_shards([_shard(campaign, part) for part in work], jobs, ticker, finished)
+        for offset, batch in zip([0, len(batches[0])], batches, strict=False):
+            if batch and batch is not work and campaign.environments is not None:
+                campaign.environments.wait_ready()
+                with campaign.guarded():  # once here rather than in every shard (the code runs in an environment)
+                    campaign.reference(remote=True)
+            done: dict[int, ShardResult[Found]] = {}
+            try:
+                run_shards([_shard(campaign, part) for part in batch], jobs,
+                           lambda shard, counts, offset=offset: ticker(shard + offset, counts), done)
+            finally:
+                finished.update({index + offset: result for index, result in done.items()})
     except KeyboardInterrupt:
-        ticker.count_unfinished(set(range(len(work))) - set(finished))
+        ticker.count_unfinished(set(range(len(everything))) - set(finished))
         raise
     finally:  # what finished counts, also in the partial report of an interrupted run
         for index in sorted(finished):
@@ -238,7 +256,7 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         found = simplest_per_kind([finished[index].value for index in sorted(finished)])
         problems = [_problem(campaign, space, schedule, finding, output) for kind in checks.KINDS
                     if kind in found for schedule, finding, output in [found[kind]]]
-        if len(finished) < len(work):
+        if len(finished) < len(everything):
             campaign.report.problems += problems
     return problems
 
