@@ -4,7 +4,8 @@
    once) is the reference: what the author meant.
 2. Every single fault at every boundary it crossed is run once (bounded exhaustive
    enumeration, as crash-consistency testers do), so a clean report can say all
-   single crash and suspend points were covered.
+   single crash and suspend points were covered; with environments, some replays
+   land cold and one execution starts warm (replay_fuzz.single_faults).
 3. Hypothesis draws schedules of up to three faults, with callback answers and
    seeds, and shrinks each problem it finds to a minimal schedule. Failures are kept
    in Hypothesis' example database, so the next run tries them first.
@@ -35,11 +36,12 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from replay_fuzz import capture, checks
 from replay_fuzz.reference import failure as reference_failure
 from replay_fuzz.reference import summary as reference_summary
-from replay_fuzz.environments import HASH_SEEDS, EnvironmentPool
+from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.module_state import ModuleState
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
+from replay_fuzz.single_faults import cold_landings, run_single_faults, single_fault_schedules
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
 from replay_fuzz.shards import Progress, Shard, ShardDied, run_shards
 
@@ -223,14 +225,14 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     singles = list(enumerate(single_fault_schedules(
         space, cold_landings(space, campaign.cold_search) if campaign.environments else {}), start=1))
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(_single_faults, space, part) for part in _parts([s for s in singles if not s[1].cold], SHARDS) if part]
+        functools.partial(run_single_faults, space, part) for part in _parts([s for s in singles if not s[1].cold], SHARDS) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
     work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
              for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
     # Cold landings last: the zygotes start while the work above runs (unless the search lands cold too).
-    cold = [functools.partial(_single_faults, space, part) for part in _parts([s for s in singles if s[1].cold], COLD_SHARDS) if part]
+    cold = [functools.partial(run_single_faults, space, part) for part in _parts([s for s in singles if s[1].cold], COLD_SHARDS) if part]
     batches = [work + cold] if campaign.cold_search else [work, cold]
     ticker = _Ticker(campaign.report, progress, expected=len(singles) + max_examples)
     finished: dict[int, ShardResult[Found]] = {}
@@ -302,67 +304,6 @@ def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     size, extra = divmod(len(items), count)
     bounds = [index * size + min(index, extra) for index in range(count + 1)]
     return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
-
-
-def single_fault_schedules(space: FaultSpace, landings: dict[Fault, int]) -> list[Schedule]:
-    """The single-fault pass: the straight run starting in the container an earlier execution left
-    behind, then each fault once, and for the faults in `landings` once more with the replay
-    landing cold (fresh module globals, the hash seed of that index)."""
-    schedules = [Schedule(warm_start=True)]
-    for fault in space.faults:
-        schedules.append(Schedule(faults=(fault,)))
-        if fault in landings:
-            schedules.append(Schedule(faults=(fault,), cold=((2, landings[fault]),)))
-    return schedules
-
-
-def _single_faults(space: FaultSpace, numbered: Sequence[tuple[int, Schedule]], campaign: Campaign) -> Found:
-    """Run one part of the single-fault pass."""
-    found: Found = {}
-    for number, schedule in numbered:
-        campaign.report.examples += 1
-        for finding in campaign.findings(schedule):
-            if finding.kind not in found:
-                seen = f"schedule {number} of the single-fault pass, {campaign.seconds():.1f} s into the run"
-                found[finding.kind] = (schedule, dataclasses.replace(finding, first_seen=seen), campaign.last_output)
-        run = campaign.last_run
-        if len(schedule.faults) == 1 and not schedule.cold and run is not None:
-            fault = schedule.faults[0]
-            campaign.report.fault_points_exercised += fired(fault, run)
-            if crash_caught(fault, run) and not any("caught a crash" in note for note in campaign.report.notes):
-                campaign.report.notes.append(
-                    f"user code caught a crash durable-fuzz injected ({space.describe(schedule)[0]}; schedule {number} of "
-                    "the single-fault pass): a real crash ends the invocation, so such schedules test less than they "
-                    "mean to (catch Exception, not BaseException, around durable operations)")
-        campaign.tick(found)
-    return found
-
-
-_CRASHES = ("drop", "after", "crash-before", "crash-after")
-
-
-def crash_caught(fault: Fault, run: ExecutionRecord) -> bool:
-    """Whether a crash fault fired and yet no invocation crashed: user code caught it."""
-    return fault.kind in _CRASHES and fired(fault, run) and not any(invocation.crash for invocation in run.invocations)
-
-
-def fired(fault: Fault, run: ExecutionRecord) -> bool:
-    """Whether the execution reached the boundary of `fault` (a fault planted where the run never went tested nothing)."""
-    return fault.boundary in {*run.checkpoint_boundaries, *run.body_boundaries, *run.response_boundaries}
-
-
-def cold_landings(space: FaultSpace, every_fault: bool) -> dict[Fault, int]:
-    """The single faults whose replay also lands cold, with the hash seed index it lands on: every
-    fault (--environments), or by default one per operation (a crash right after its first
-    checkpoint), alternating between the other hash seeds so one order shared by chance cannot hide a bug."""
-    if every_fault:
-        return dict.fromkeys(space.faults, 1)
-    chosen: dict[str, Fault] = {}
-    for fault in space.faults:
-        if fault.action != "RESPONSE" and (fault.operation_id not in chosen or
-                                           (fault.kind == "after" and chosen[fault.operation_id].kind != "after")):
-            chosen[fault.operation_id] = fault
-    return {fault: 1 + index % (len(HASH_SEEDS) - 1) for index, fault in enumerate(chosen.values())}
 
 
 class _ProblemFound(Exception):
