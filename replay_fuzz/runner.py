@@ -11,8 +11,10 @@ the schedule's seed: randomness is seeded anew for each invocation of orchestrat
 code and for each run of a step body (see replay_fuzz.entropy). A run whose steps
 re-ran is compared with a *pinned* straight-through run whose step bodies draw what
 this run's checkpointed runs drew.
-Time is virtual: it starts at a fixed instant, is frozen while code runs, and
-moves only by waits and retry delays (see replay_fuzz.clock).
+Time is virtual: the service's starts at a fixed instant and moves only by waits and
+retry delays; orchestration code's also lags behind crashed invocations and moves with
+the time code takes (see replay_fuzz.clock). Each invocation gets Lambda's context
+anew (replay_fuzz.lambda_context).
 """
 
 from __future__ import annotations
