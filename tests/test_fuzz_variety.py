@@ -153,3 +153,28 @@ def test_a_problem_carries_a_python_line_that_replays_it() -> None:
     namespace: dict[str, object] = {"fuzz": fuzz}
     exec(line.replace("; fuzz(", "; replayed = fuzz(", 1), namespace)  # noqa: S102 - the line the report prints
     assert [p.kind for p in namespace["replayed"].problems] == [report.problems[0].kind]  # type: ignore[attr-defined]
+
+
+def test_each_execution_here_starts_from_the_module_globals_fuzzing_began_with(tmp_path, monkeypatch) -> None:
+    import importlib
+    import sys
+
+    from replay_fuzz.module_state import ModuleState
+
+    (tmp_path / "warm_state.py").write_text(
+        "import functools\nCACHE = {'a': 1}\nSEEN = []\nCOUNT = 0\n"
+        "@functools.lru_cache\ndef lookup(key):\n    return key * 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("warm_state")
+    cache = module.CACHE
+    state = ModuleState("warm_state")
+    module.CACHE["b"] = 2
+    module.SEEN.append("x")
+    module.COUNT = 5
+    module.ADDED = True
+    module.lookup(3)
+    state.restore()
+    assert module.CACHE is cache and cache == {"a": 1}  # in place: other names may hold it
+    assert module.SEEN == [] and module.COUNT == 0 and not hasattr(module, "ADDED")
+    assert module.lookup.cache_info().currsize == 0
+    del sys.modules["warm_state"]
