@@ -123,7 +123,9 @@ def install_effects(effects: list[str | Callable[..., Any]]) -> list[str]:
 
 def _name_of(function: Callable[..., Any]) -> str:
     """The "module:function" name of a function given as an object; it must be bound at module level."""
-    module_name, name = getattr(function, "__module__", None), getattr(function, "__name__", None)
+    body = _durable_step_body(function)
+    named = body[1] if body is not None else function  # the factory @durable_step makes is named by its body
+    module_name, name = getattr(named, "__module__", None), getattr(named, "__name__", None)
     module = sys.modules.get(module_name or "")
     if module is None or name is None or getattr(module, name, None) is not function:
         raise EffectError(f"effect {function!r}: not a function bound by its name at module level; "
