@@ -121,6 +121,20 @@ class Backend:
             start_timestamp=self.start, execution_details=ExecutionDetails(input_payload=self.event_payload),
         )
 
+    @classmethod
+    def resuming(cls, arn: str, operations: list[Operation], now: datetime.datetime) -> Backend:
+        """A backend holding an execution's stored operations (an in-flight state), so the
+        next invocation resumes it; what is left pending completes when `advance()` is called."""
+        backend = cls(arn, "", now)
+        backend.operations = {operation.operation_id: operation for operation in operations}
+        for operation in operations:
+            if operation.status is OperationStatus.STARTED and operation.operation_type in (
+                    OperationType.CALLBACK, OperationType.CHAINED_INVOKE):
+                backend._pending_start.add(operation.operation_id)
+                if operation.operation_type is OperationType.CHAINED_INVOKE:
+                    backend._invoke_payloads[operation.operation_id] = ("", None)  # not in the stored state
+        return backend
+
     @property
     def execution_id(self) -> str:
         """The EXECUTION operation's id, derived from the ARN as the SDK does (state.py:529-546)."""

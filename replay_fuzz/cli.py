@@ -23,7 +23,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from replay_fuzz.environments import EnvironmentStartFailed
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.report import Report, combined
 from replay_fuzz.schedule import Schedule
-from replay_fuzz.shards import ShardDied
+from replay_fuzz.shards import ShardDied, ShardSilent
 from replay_fuzz.target import TargetError, example_event, load_target, probe_import
 
 
@@ -50,7 +51,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.")
+    parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.",
+                     epilog="Before a deploy: durable-fuzz compat|replay|pull --help (will the new code resume the executions in flight?)")
     parser.add_argument("--version", action="version", version=f"durable-fuzz {version('durable-lint')}")
     parser.add_argument("target", metavar="TARGET", help="path/to/module.py[:handler] or package.module[:handler]")
     parser.add_argument("--event", action="append", default=[], metavar="JSON", help="an event (repeatable)")
@@ -85,9 +87,12 @@ MAX_TIMEOUT = 24 * 3600.0
 
 def _seconds(text: str) -> float:
     """A finite, positive number of seconds (argparse turns the ValueError into a usage error)."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {text!r}")
     return value
 
 
@@ -124,6 +129,11 @@ def _stop(signum: int, frame: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit code (see the module docstring)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in ("compat", "replay", "pull") and not Path(arguments[0]).exists():
+        from replay_fuzz.compat_cli import main as deploy_safety_main  # durable-fuzz compat|replay|pull ...
+
+        return deploy_safety_main(arguments)
     started = time.perf_counter()
     reports: list[Report] = []
     args = None
@@ -137,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             Schedule.from_token(args.replay)
         probe_import(args.target, allow_network=args.allow_network, timeout=max(30.0, args.invocation_timeout))
         refused: list[str] = []
-        with refuse_network(refused) if not args.allow_network else contextlib.nullcontext():
+        with (refuse_network(refused) if not args.allow_network else contextlib.nullcontext()), _stdout_to_stderr():
             handlers = load_target(args.target)
         for name, handler in handlers:
             reports.append(fuzz(
@@ -148,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=True, environments=args.environments, jobs=args.jobs,
                 allow_failing_reference=args.allow_failing_reference,
             ))
-    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied) as error:
+    except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied,
+            ShardSilent) as error:
         return _fail(str(error), args)
     except ValueError as error:  # a malformed replay token
         return _fail(f"--replay: {error}", args)
@@ -186,6 +197,20 @@ def _print(reports: list[Report], args: argparse.Namespace) -> None:
     sys.stdout.flush()
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """What the target prints as it is imported goes to stderr: stdout carries only the report."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _main_thread() -> bool:
     import threading
 
@@ -199,8 +224,8 @@ def entry() -> None:
         code = main()
     except SystemExit as exit_request:  # --help, --version
         code = exit_request.code if isinstance(exit_request.code, int) else (0 if exit_request.code is None else 2)
-    except UsageError as error:
-        print(f"durable-fuzz: error: {error}", file=sys.stderr)
+    except Exception:  # a bug of durable-fuzz itself: its traceback, and still an end
+        traceback.print_exc()
         code = 2
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -40,10 +40,11 @@ from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.module_state import ModuleState
 from replay_fuzz.report import Problem, Report
-from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution, stop_worker
+from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
 from replay_fuzz.single_faults import cold_landings, run_single_faults, single_fault_schedules
+from replay_fuzz.worker import stop_worker
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
-from replay_fuzz.shards import Progress, Shard, ShardDied, run_shards
+from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards
 
 T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
@@ -130,12 +131,18 @@ class Campaign:
             self._references[(straight, remote)] = self.run(straight, remote)
         return self._references[(straight, remote)]
 
+    def silence(self) -> float:
+        """How long a worker may send nothing: each invocation ends or times out well within it."""
+        return 2 * self.options.invocation_timeout + SILENCE_MARGIN
+
     def check_reference(self) -> ExecutionRecord:
         """Run the straight-through run in a child process (where a hang can be killed), put it in
         the report, and stop with one line if it did not succeed (unless that is expected)."""
         before = len(self.report.refused)
         try:
             record = in_child(self, lambda own: own.reference())
+        except ShardSilent as silent:
+            raise StraightRunFailed(f"the straight-through run: {silent}") from None
         except ShardDied as died:
             raise StraightRunFailed(f"the straight-through run on the event {json.dumps(self.event, default=str)[:60]} "
                                     f"ended its process: it {died.how} (os._exit or a signal in the code under test)") from None
@@ -179,6 +186,7 @@ class Campaign:
         return space
 
 
+SILENCE_MARGIN = 10.0  # seconds a worker may be silent beyond two invocation timeouts (forks, Hypothesis' own work)
 SHARDS = 4  # parts of each phase, fixed so that results do not depend on how many run at once
 COLD_SHARDS = 2  # parts of the single-fault pass's cold landings (few, and each part forks environments)
 
@@ -246,7 +254,8 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
             done: dict[int, ShardResult[Found]] = {}
             try:
                 run_shards([_shard(campaign, part) for part in batch], jobs,
-                           lambda shard, counts, offset=offset: ticker(shard + offset, counts), done)
+                           lambda shard, counts, offset=offset: ticker(shard + offset, counts), done,
+                           silence=campaign.silence())
             finally:
                 finished.update({index + offset: result for index, result in done.items()})
     except KeyboardInterrupt:
@@ -278,7 +287,7 @@ def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResu
 def in_child(campaign: Campaign, work: Callable[[Campaign], T]) -> T:
     """`work` in one forked child, so that code which never returns is killed with it; its counts
     go into the campaign's report."""
-    [result] = run_shards([_shard(campaign, work)], 1, lambda index, payload: None)
+    [result] = run_shards([_shard(campaign, work)], 1, lambda index, payload: None, silence=campaign.silence())
     campaign.report.add(result.report)
     return result.value
 
@@ -391,7 +400,8 @@ class _Ticker:
         self.report, self.enabled, self.expected = report, enabled, max(expected, 1)
         self.latest: dict[int, tuple[int, int, tuple[str, ...]]] = {}
         self.terminal = sys.stderr.isatty()
-        self.started = self.shown = time.monotonic()
+        self.started = time.monotonic()
+        self.shown = self.started - PROGRESS_EVERY + 2.0  # the first line after two seconds
 
     def __call__(self, shard: int, counts: tuple[int, int, tuple[str, ...]]) -> None:
         self.latest[shard] = counts

@@ -58,9 +58,10 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str]) -> str | No
     failed = record.failed_operations[0] if record.failed_operations else None
     what = f"{_label(failed[0], failed[1])} failed" if failed else "the straight-through run failed"
     if refused:
-        error = failed[2] if failed else (outcome.error if outcome else record.unfinished) or ""
-        return (f"{what}: network refused by the fuzzer ({raised(error).split('(')[0]} to {refused[0]}): "
-                "pass --allow-network, or run AWS in memory")
+        error = failed[2] if failed else (outcome.error if outcome else None)
+        cause = f"{raised(error).split('(')[0]} to {refused[0]}" if error else f"first refused: {refused[0]}"
+        what = what if outcome is not None else "the straight-through run did not finish"
+        return f"{what}: network refused by the fuzzer ({cause}): pass --allow-network, or run AWS in memory"
     if outcome is None:
         crashes = {i.crash for i in record.invocations if i.crash}
         if len(crashes) == 1 and len(record.invocations) > 1:  # the same crash every time: Lambda would retry forever

@@ -24,7 +24,6 @@ import datetime
 import itertools
 import json
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -36,12 +35,13 @@ from aws_durable_execution_sdk_python.execution import DurableExecutionInvocatio
 from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationStatus, OperationType, OperationUpdate
 
-from replay_fuzz import effects, entropy, guard, hooks
+from replay_fuzz import effects, entropy, guard, hooks, shards
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint, null_invoke_result
 from replay_fuzz.clock import LAMBDA_RETRY_LAG, step_body, virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
 from replay_fuzz.lambda_context import LambdaContext
 from replay_fuzz.schedule import LOST_RESPONSE, Schedule
+from replay_fuzz.worker import run_abandonable
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:durable-fuzz:$LATEST"
 EXECUTION_ID = "0b1c2d3e"  # the EXECUTION operation's id, the same in every execution: faults keyed to it carry over
@@ -203,14 +203,18 @@ def _lambda_context(backend: Backend, number: int, schedule: Schedule) -> Lambda
 
 
 def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, options: RunOptions,
-                  environments: EnvironmentPool | None = None, direct: bool = False) -> ExecutionRecord:
+                  environments: EnvironmentPool | None = None, direct: bool = False, *,
+                  resume: Backend | None = None,
+                  after_invocation: Callable[[int, Backend], None] | None = None) -> ExecutionRecord:
     """One whole execution under `schedule`, in this process or in forked execution environments.
 
     `direct` calls the handler on this thread with no timeout (for a process that must
-    not keep threads alive, such as a zygote before it forks).
+    not keep threads alive, such as a zygote before it forks). `resume` continues an
+    execution from the operations a backend already holds (an in-flight state), and
+    `after_invocation` sees the backend as each invocation left it (see replay_fuzz.compat).
     """
-    record = ExecutionRecord(schedule, execution_arn())
-    backend = Backend(record.arn, json.dumps(event), START)
+    record = ExecutionRecord(schedule, resume.arn if resume else execution_arn())
+    backend = resume or Backend(record.arn, json.dumps(event), START)
     apply_policies(backend, schedule, options)
     invoker = (_Remote(environments, schedule, record, backend, options) if environments
                else _Local(handler, schedule, record, backend, direct))
@@ -221,6 +225,9 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
             invocation = Invocation()
             record.invocations.append(invocation)
             output = invoker.invoke(number, invocation, options.invocation_timeout)
+            shards.alive()
+            if after_invocation is not None:
+                after_invocation(number, backend)
             if output is _HUNG:
                 record.unfinished = f"invocation {number} did not finish within {options.invocation_timeout:g} s"
                 break
@@ -240,6 +247,9 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
             backend.advance()
         else:
             record.unfinished = f"the execution did not finish within {options.max_invocations} invocations"
+            last = {invocation.crash for invocation in record.invocations[-3:]}
+            if len(last) == 1 and None not in last:  # the same crash again and again: say which
+                record.unfinished += f" (each of the last crashed: {last.pop()})"
     record.invalid_checkpoints = list(backend.invalid)
     record.checkpoint_boundaries = list(backend.boundaries)
     record.operation_types = {op_id: (op.operation_type.value, op.name, op.sub_type) for op_id, op in backend.operations.items()}
@@ -429,14 +439,10 @@ def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocati
             timeout: float, schedule: Schedule) -> Any:
     """One invocation; None if it crashed, _HUNG if it did not return in time."""
     event, context = _invocation_input(backend), _lambda_context(backend, number, schedule)
-    global _current_worker
-    worker = _current_worker = _current_worker or _InvocationWorker()
-    finished, outcome = worker.run(lambda: handler(event, context), timeout)
+    finished, outcome = run_abandonable(lambda: _run_invocation(lambda: handler(event, context)), timeout)
     if not finished:
-        worker.retire()  # the next invocation gets a new worker; this one ends if its call ever returns
-        _current_worker = None
         return _HUNG
-    output, crash = outcome["result"]
+    output, crash = outcome
     if crash is not None:
         invocation.crash = crash
         return None
@@ -461,48 +467,3 @@ def _invocation_input(backend: Backend) -> DurableExecutionInvocationInputWithCl
         initial_execution_state=InitialExecutionState(operations=list(backend.operations.values()), next_marker=""),
         service_client=backend,
     )
-
-
-class _InvocationWorker:
-    """A thread that runs invocations one at a time, so a hung one can be abandoned.
-
-    Reused across invocations: starting a thread per invocation costs more than the
-    queue hand-off. A worker whose invocation hung is left behind and a new one made.
-    """
-
-    def __init__(self) -> None:
-        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], dict[str, Any], threading.Event] | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._serve, name="durable-fuzz-invocations", daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while (task := self._calls.get()) is not None:
-            call, outcome, done = task
-            outcome["result"] = _run_invocation(call)
-            done.set()
-
-    def run(self, call: Callable[[], Any], timeout: float) -> tuple[bool, dict[str, Any]]:
-        outcome: dict[str, Any] = {}
-        done = threading.Event()
-        self._calls.put((call, outcome, done))
-        return done.wait(timeout), outcome
-
-    def retire(self) -> None:
-        """End the thread once the call it runs now returns."""
-        self._calls.put(None)
-
-    def stop(self) -> None:
-        self.retire()
-        self.thread.join()
-
-
-_current_worker: _InvocationWorker | None = None
-
-
-def stop_worker() -> None:
-    """End the invocation thread, so that the process forks with one thread (a thread alive at
-    fork time is a deadlock risk, and Python 3.12 warns of it); the next invocation starts another."""
-    global _current_worker
-    if _current_worker is not None:
-        _current_worker.stop()
-        _current_worker = None

@@ -37,6 +37,7 @@ CHECKPOINT_FAULTS = ("drop", "after", "revoke")
 BODY_FAULTS = ("crash-before", "crash-after", "fail")
 LOST_RESPONSE = "lost-response"
 MAX_FAULTS = 3
+_MAX_TOKEN_JSON = 1 << 20  # bytes a replay token may inflate to
 
 
 @dataclass(frozen=True, order=True)
@@ -94,13 +95,32 @@ class Schedule:
     @classmethod
     def from_token(cls, token: str) -> Schedule:
         try:
-            data = json.loads(zlib.decompress(base64.urlsafe_b64decode(token.encode())))
+            inflate = zlib.decompressobj()
+            text = inflate.decompress(base64.urlsafe_b64decode(token.encode()), _MAX_TOKEN_JSON)
+            if inflate.unconsumed_tail:
+                raise ValueError("too large")
+            data = json.loads(text)
             faults = tuple(Fault(str(k), str(o), str(a), int(n)) for k, o, a, n in data["f"])
             callbacks = tuple((str(o), str(k)) for o, k in data["c"])
             cold = tuple((int(n), int(i)) for n, i in data.get("e", []))
-            return cls(faults, callbacks, int(data["s"]), cold=cold, warm_start=bool(data.get("w")))
-        except (ValueError, KeyError, TypeError, zlib.error) as error:
+            schedule = cls(faults, callbacks, int(data["s"]), cold=cold, warm_start=bool(data.get("w")))
+        except (ValueError, KeyError, TypeError, zlib.error, RecursionError) as error:
             raise ValueError(f"not a durable-fuzz replay token ({type(error).__name__})") from None
+        schedule._validate()
+        return schedule
+
+    def _validate(self) -> None:
+        """A decoded token names only faults, answers and environments that exist."""
+        kinds = (*CHECKPOINT_FAULTS, *BODY_FAULTS, LOST_RESPONSE, "pend")
+        for fault in self.faults:
+            if fault.kind not in kinds or fault.occurrence < 1:
+                raise ValueError(f"not a durable-fuzz replay token (no fault {fault.kind!r} at occurrence {fault.occurrence})")
+        for _, answer in self.callbacks:
+            if answer not in ("success", "failure", "timeout"):
+                raise ValueError(f"not a durable-fuzz replay token (no callback answer {answer!r})")
+        for number, index in self.cold:
+            if number < 1 or not 0 <= index < len(HASH_SEEDS):
+                raise ValueError(f"not a durable-fuzz replay token (no environment {index} at invocation {number})")
 
 
 @dataclass(frozen=True)

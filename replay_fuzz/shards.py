@@ -17,6 +17,7 @@ the processes user code started before it exits (see replay_fuzz.reaper).
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -41,6 +42,10 @@ class ShardDied(Exception):
         self.how = how
 
 
+class ShardSilent(Exception):
+    """A child sent no sign of life for too long (user code holding the interpreter lock): it was killed."""
+
+
 class ShardTimedOut(Exception):
     """The shards did not finish within the time given (their children are killed)."""
 
@@ -56,10 +61,13 @@ def default_jobs() -> int:
 
 
 def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int, Any], None],
-               finished: dict[int, T] | None = None, timeout: float | None = None) -> list[T]:
+               finished: dict[int, T] | None = None, timeout: float | None = None,
+               silence: float | None = None) -> list[T]:
     """Each shard's result, in shard order; `on_progress(index, payload)` hears from them as they go.
     `finished` (if given) holds the results so far, also when the run is interrupted; past
-    `timeout` seconds (if given) the children are killed and ShardTimedOut raised."""
+    `timeout` seconds (if given) the children are killed and ShardTimedOut raised. A child that
+    sends nothing (see `alive`) for `silence` seconds is killed and ShardSilent raised: user code
+    that holds the interpreter lock stops the child's own invocation timeout too."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     if not hasattr(os, "fork"):
@@ -67,17 +75,27 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
     results: dict[int, T] = {} if finished is None else finished
     waiting = list(enumerate(shards))
     running: dict[Connection, tuple[int, int]] = {}  # connection -> (shard index, pid)
-    deadline = None if timeout is None else time.monotonic() + timeout
+    deadline = math.inf if timeout is None else time.monotonic() + timeout
+    heard: dict[Connection, float] = {}
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
                 index, shard = waiting.pop(0)
                 connection, pid = _fork(shard)
                 running[connection] = (index, pid)
-            ready = wait(list(running), None if deadline is None else max(deadline - time.monotonic(), 0))
-            if not ready and deadline is not None and time.monotonic() >= deadline:
+                heard[connection] = time.monotonic()
+            quiet_until = min(heard[c] for c in running) + silence if silence is not None else math.inf
+            until = min(deadline, quiet_until)
+            ready = wait(list(running), None if until == math.inf else max(until - time.monotonic(), 0))
+            now = time.monotonic()
+            if not ready and now >= deadline:
                 raise ShardTimedOut(f"not finished within {timeout:g} s")
+            if not ready and now >= quiet_until:
+                raise ShardSilent(f"a durable-fuzz worker running the code under test gave no sign of life for "
+                                  f"{silence:g} s and was killed (code that holds the interpreter lock, such as a "
+                                  "regular expression that never ends or a stuck C extension?)")
             for connection in ready:
+                heard[connection] = now
                 index, pid = running[connection]
                 try:
                     kind, payload = connection.recv()
@@ -85,6 +103,8 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
                     del running[connection]
                     connection.close()
                     raise ShardDied(_how_it_died(pid)) from None
+                if kind == "alive":
+                    continue
                 if kind == "progress":
                     on_progress(index, payload)
                     continue
@@ -101,6 +121,21 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
     return [results[index] for index in range(len(shards))]
 
 
+_alive: Callable[[], None] | None = None  # in a child: tells the parent it is still working
+_last_alive = 0.0
+
+
+def alive() -> None:
+    """In a child, tell the parent (at most once a second) that work goes on; elsewhere nothing."""
+    global _last_alive
+    if _alive is None:
+        return
+    now = time.monotonic()
+    if now - _last_alive >= 1.0:
+        _last_alive = now
+        _alive()
+
+
 def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
     """Start `shard` in a child: the connection it reports on, and its pid."""
     reader, writer = Pipe(duplex=False)
@@ -115,6 +150,8 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         reader.close()
         capture.capture_output()
+        global _alive
+        _alive = lambda: writer.send(("alive", None))  # noqa: E731
         code = 0
         try:
             writer.send(("done", shard(lambda payload: writer.send(("progress", payload)))))

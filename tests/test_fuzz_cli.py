@@ -131,4 +131,5 @@ def test_usage_errors_are_one_line_exit_2(project: Path, capsys, args: list[str]
 def test_console_script_runs(project: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "replay_fuzz.cli", "signup.py:fine", "--max-examples", "3", "--no-database"],
                           capture_output=True, text=True, cwd=project, timeout=120)
-    assert done.returncode == 0 and "no problems" in done.stdout and done.stderr == ""
+    assert done.returncode == 0 and "no problems" in done.stdout
+    assert all(line.startswith("durable-fuzz: ") and " schedules, " in line for line in done.stderr.splitlines())  # progress only

@@ -5,6 +5,7 @@ with timeouts, and tests/test_fuzz_hygiene.py checks what each reports.
 """
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -28,6 +29,12 @@ def spins(event, context):
 @durable_execution
 def blocks(event, context):
     return context.step(lambda _: _forever(), name="block")
+
+
+@durable_execution
+def holds_the_lock(event, context):
+    # Catastrophic backtracking: the regular expression engine keeps the interpreter lock throughout.
+    return context.step(lambda _: bool(re.match(r"(a+)+$", "a" * 64 + "b")), name="match")
 
 
 @durable_execution

@@ -1,0 +1,108 @@
+"""The network guard, tested only inside an empty network namespace (`unshare -rn`): there is
+no route off the machine there, so even a broken guard cannot send a packet out."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _netns_available() -> bool:
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        return False
+    return subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _netns_available(), reason="needs an empty network namespace (unshare -rn, ip)")
+
+
+def in_empty_network(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run Python `code` (or, with args, the durable-fuzz command) with no network at all."""
+    command = [sys.executable, "-m", "replay_fuzz.cli", *args] if args else [sys.executable, "-c", textwrap.dedent(code)]
+    # Loopback starts down in a new namespace; bring it up so the allowed path can be tried.
+    return subprocess.run(["unshare", "-rn", "sh", "-c", 'ip link set lo up; exec "$@"', "sh", *command], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_every_way_out_is_refused_and_loopback_is_not() -> None:
+    result = in_empty_network('''
+        import asyncio, socket, urllib.request
+        from replay_fuzz.guard import NetworkRefused, refuse_network
+
+        attempts = {
+            "connect by address": lambda: socket.create_connection(("192.0.2.1", 80), timeout=1),
+            "connect by name": lambda: socket.socket().connect(("example.com", 80)),
+            "a name that spells loopback": lambda: socket.getaddrinfo("127.0.0.1.nip.io", 80),
+            "gethostbyname": lambda: socket.gethostbyname("example.com"),
+            "udp sendto": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.0.2.1", 53)),
+            "udp sendmsg": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendmsg([b"x"], [], 0, ("192.0.2.1", 53)),
+            "ipv4 mapped in ipv6": lambda: socket.socket(socket.AF_INET6).connect(("::ffff:192.0.2.1", 80)),
+            "asyncio": lambda: asyncio.run(asyncio.open_connection("example.com", 80)),
+        }
+        refused = []
+        with refuse_network(refused):
+            for name, attempt in attempts.items():
+                try:
+                    attempt()
+                    print(name, "ALLOWED")
+                except NetworkRefused:
+                    print(name, "refused")
+            try:
+                urllib.request.urlopen("http://dynamodb.us-east-1.amazonaws.com/", timeout=1)
+            except OSError as error:
+                print("urllib", "refused" if "durable-fuzz refused" in str(error) else repr(error))
+            with socket.socket() as server:
+                server.bind(("127.0.0.1", 0))
+                server.listen(1)
+                socket.create_connection(server.getsockname(), timeout=1).close()
+                socket.create_connection(("localhost", server.getsockname()[1]), timeout=1).close()
+            print("loopback allowed")
+        print("first", refused[0])
+        socket.getaddrinfo("127.0.0.1", 80)  # the guard is off again
+    ''')
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(line.endswith("refused") for line in lines[:9]), lines
+    assert lines[9:] == ["loopback allowed", "first 192.0.2.1:80"]
+
+
+UNGUARDED = '''
+import socket
+
+from aws_durable_execution_sdk_python import durable_execution
+
+
+def save(_):
+    socket.create_connection(("192.0.2.1", 443), timeout=1)
+    return "saved"
+
+
+@durable_execution
+def handler(event, context):
+    return context.step(save, name="save")
+'''
+
+
+@pytest.mark.parametrize("where", [[], ["--environments"]])
+def test_the_guard_holds_in_environments_and_a_refused_reference_stops_the_run(tmp_path: Path, where: list[str]) -> None:
+    (tmp_path / "calls_out.py").write_text(UNGUARDED)
+    result = in_empty_network("", str(tmp_path / "calls_out.py"), "--max-examples", "0", "--no-database",
+                              *where)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line == ("durable-fuzz: error: step 'save' failed: network refused by the fuzzer (NetworkRefused to "
+                    "192.0.2.1:443): pass --allow-network, or run AWS in memory")
+
+
+def test_a_connection_at_import_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "connects_at_import.py").write_text("import socket\nsocket.getaddrinfo('example.com', 443)\n")
+    result = in_empty_network("", str(tmp_path / "connects_at_import.py"), "--max-examples", "0")
+    assert result.returncode == 2
+    assert "importing it failed: NetworkRefused: durable-fuzz refused to look up example.com" in result.stderr

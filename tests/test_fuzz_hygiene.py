@@ -1,0 +1,148 @@
+"""durable-fuzz always ends and says why, on handlers that misbehave (tests/fuzz_targets/hostile.py).
+
+Each case runs the real command in a subprocess with a timeout, so a regression shows
+as a failed test, not a hung suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import child_processes
+
+REPO = Path(__file__).resolve().parent.parent
+HOSTILE = "tests/fuzz_targets/hostile.py"
+QUICK = ["--max-examples", "3", "--no-database", "--invocation-timeout", "0.5", "--jobs", "1"]
+
+
+def durable_fuzz(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "replay_fuzz.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+@pytest.mark.parametrize(("handler", "expected"), [
+    ("spins", "invocation 1 did not finish within 0.5 s"),
+    ("blocks", "invocation 1 did not finish within 0.5 s"),
+    ("huge_result", "invocation 1 did not finish within 0.5 s"),
+    ("holds_the_lock", "gave no sign of life for 11 s and was killed"),  # its own timeout cannot fire either  # the SDK's own deadlock over its batch limit
+    ("exits_in_a_step", "ended its process: it exited with code 3"),
+    ("sys_exit_in_a_step", "every invocation crashed: SystemExit"),
+    ("interrupts_orchestration", "every invocation crashed: KeyboardInterrupt"),
+    ("raises_base_exception", "every invocation crashed: BaseException('not an Exception')"),
+])
+def test_a_straight_through_run_that_cannot_finish_is_one_line_and_exit_2(handler: str, expected: str) -> None:
+    result = durable_fuzz(f"{HOSTILE}:{handler}", *QUICK)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("durable-fuzz: error: ") and expected in line, line
+
+
+def test_a_thread_left_running_does_not_keep_the_fuzzer_alive() -> None:
+    result = durable_fuzz(f"{HOSTILE}:leaves_a_thread", *QUICK, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "reference: SUCCEEDED" in result.stdout
+
+
+def test_processes_started_by_the_code_under_test_do_not_outlive_the_fuzzer() -> None:
+    result = durable_fuzz(f"{HOSTILE}:leaves_a_process", *QUICK)
+    assert result.returncode == 0, result.stderr
+    strays = [cmdline for cmdline in _command_lines() if "durable-fuzz-stray" in cmdline and "-c" in cmdline]
+    assert strays == []
+
+
+def _command_lines() -> list[str]:
+    lines = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            lines.append(entry.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return lines
+
+
+def test_what_user_code_prints_stays_out_of_the_json() -> None:
+    result = durable_fuzz(f"{HOSTILE}:chatty", *QUICK, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "hello from orchestration" in report["reference"]["output"]
+    assert "hello from a step" in report["reference"]["output"]  # stderr of user code is captured too
+    assert "hello" not in result.stderr
+
+
+def test_what_the_target_prints_at_import_stays_out_of_the_json(tmp_path: Path) -> None:
+    (tmp_path / "loud.py").write_text(
+        "print('hello at import')\n"
+        "from aws_durable_execution_sdk_python import durable_execution\n"
+        "@durable_execution\n"
+        "def handler(event, context):\n"
+        "    return context.step(lambda _: 1, name='one')\n")
+    result = durable_fuzz(str(tmp_path / "loud.py"), *QUICK, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["reference"]["status"] == "SUCCEEDED"
+
+
+def test_an_environment_that_dies_is_a_crash_not_a_traceback() -> None:
+    result = durable_fuzz(f"{HOSTILE}:exits_in_a_step", *QUICK, "--environments", "--max-invocations", "3", timeout=120)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "every invocation crashed: its execution environment's process ended" in line
+
+
+def test_sigterm_prints_the_partial_report_and_removes_temporary_folders(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "replay_fuzz.cli", "tests.fuzz_targets.correct:order", "--event",
+         '{"order_id": "o", "amount": 1, "items": ["x"]}', "--max-examples", "100000", "--no-database", "--environments"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stderr is not None
+        progress = process.stderr.readline()  # a progress line: the search is under way
+        assert progress.startswith("durable-fuzz: ") and "schedules" in progress and "s left" in progress
+        children = child_processes(process.pid)
+        assert children  # zygotes and shards
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 143
+    assert "note: interrupted by SIGTERM: a partial report" in out and "reference: SUCCEEDED" in out
+    assert err.strip().endswith("durable-fuzz: interrupted by SIGTERM")
+    assert list(tmp_path.iterdir()) == []
+    time.sleep(0.5)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+def test_environments_work_under_a_long_tmpdir(tmp_path: Path) -> None:
+    deep = tmp_path / ("x" * 60) / ("y" * 60)
+    deep.mkdir(parents=True)
+    result = durable_fuzz(f"{HOSTILE}:chatty", *QUICK, "--environments", env={**os.environ, "TMPDIR": str(deep)},
+                          timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert list(deep.iterdir()) == []
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("import os\nos._exit(5)\n", "importing it exited with code 5"),
+    ("import sys\nsys.exit(6)\n", "importing it failed: SystemExit: 6"),
+    ("raise KeyboardInterrupt\n", "importing it failed: KeyboardInterrupt"),
+])
+def test_an_import_that_ends_the_process_is_one_line(tmp_path: Path, source: str, expected: str) -> None:
+    module = tmp_path / "exits_at_import.py"
+    module.write_text(source)
+    result = durable_fuzz(str(module), *QUICK)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert expected in line and str(module) in line
+
+
+def test_version() -> None:
+    result = durable_fuzz("--version")
+    assert result.returncode == 0 and result.stdout.startswith("durable-fuzz ")
