@@ -82,7 +82,8 @@ def fuzz(
     each run of its body). `max_examples` bounds the random search that
     follows the exhaustive single-fault pass (default 100, or pytest's
     `--durable-fuzz-examples`); `seed` makes that search repeatable. `replay` runs
-    exactly one schedule from a problem's replay token. `database` is Hypothesis'
+    exactly one schedule from a problem's replay token. `target` names the handler in the
+    report (the CLI passes its TARGET); environments import the handler by it. `database` is Hypothesis'
     example database: "default" (`.hypothesis/examples`), a folder path (shared by CI
     workers), any `ExampleDatabase` that several processes can share (the search runs
     in forked processes: an in-memory database would forget), e.g. Hypothesis' Redis
@@ -121,7 +122,7 @@ def fuzz(
     if environments and not importable:
         raise EnvironmentStartFailed(f"an execution environment could not start: {name} is not importable by its "
                                      "module path (define the handler at module level, or pass environments=None)")
-    pool = (EnvironmentPool(f"{handler.__module__}:{handler.__name__}", effect_names, allow_network)
+    pool = (EnvironmentPool(target or f"{handler.__module__}:{handler.__name__}", effect_names, allow_network)
             if environments is not False and importable else None)
     if schedule is not None and schedule.cold and pool is None:
         raise ValueError("this schedule lands in cold environments: replay it with environments on")

@@ -58,9 +58,22 @@ def run_single_faults(space: FaultSpace, numbered: Sequence[tuple[int, Schedule]
 _CRASHES = ("drop", "after", "crash-before", "crash-after")
 
 
+_CONCURRENT = ("Map", "MapIteration", "Parallel", "ParallelBranch")
+
+
 def crash_caught(fault: Fault, run: ExecutionRecord) -> bool:
-    """Whether a crash fault fired and yet no invocation crashed: user code caught it."""
-    return fault.kind in _CRASHES and fired(fault, run) and not any(invocation.crash for invocation in run.invocations)
+    """Whether a crash fault fired and yet no invocation crashed: user code caught it. (Not asked of
+    operations inside a map or parallel, whose executor stands between a body and the handler.)"""
+    if fault.kind not in _CRASHES or not fired(fault, run) or any(invocation.crash for invocation in run.invocations):
+        return False
+    parents = {op.operation_id: op.parent for invocation in run.invocations for op in invocation.operations}
+    operation: str | None = fault.operation_id
+    while operation is not None:
+        sub_type = run.operation_types.get(operation, ("", None, None))[2]
+        if operation not in parents or getattr(sub_type, "value", sub_type) in _CONCURRENT:
+            return False  # inside a map or parallel, or an operation the code did not emit itself
+        operation = parents[operation]
+    return True
 
 
 def fired(fault: Fault, run: ExecutionRecord) -> bool:
