@@ -383,7 +383,7 @@ class _Remote:
         request = RemoteRequest(number, self.backend, self.schedule, self.options,
                                 dict(self.record.body_runs), dict(self.record.semantics))
         try:
-            result = self.environment.invoke(request, timeout)
+            result = self.environment.invoke(request, timeout + ENVIRONMENT_MARGIN)
         except (EOFError, OSError):  # the process ended: as in Lambda, the invocation failed and is retried
             self.environment = None
             invocation.crash = ("its execution environment's process ended "
@@ -431,6 +431,9 @@ def _orchestration_randomness(schedule: Schedule, number: int) -> contextlib.Abs
     return entropy.invocation_randomness(f"orchestration:{schedule.seed}:{number}")
 
 
+# Seconds an environment gets beyond the invocation timeout: the forked process's first run
+# and the hand-over of the backend's state are not the handler's time.
+ENVIRONMENT_MARGIN = 2.0
 _PENDABLE = frozenset({OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE})
 _HUNG = object()
 
