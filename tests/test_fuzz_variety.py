@@ -178,3 +178,12 @@ def test_each_execution_here_starts_from_the_module_globals_fuzzing_began_with(t
     assert module.SEEN == [] and module.COUNT == 0 and not hasattr(module, "ADDED")
     assert module.lookup.cache_info().currsize == 0
     del sys.modules["warm_state"]
+
+
+def test_a_failing_test_shows_the_report_and_its_python_replay_line_without_our_frames(tmp_path) -> None:
+    from tests.test_fuzz_pytest import run_suite
+
+    done = run_suite(tmp_path, "--durable-fuzz-examples", "0")
+    assert "1 failed, 1 passed" in done.stdout, done.stdout + done.stderr
+    assert "in Python: from tests.fuzz_targets.planted import captured_mutation; fuzz(captured_mutation" in done.stdout
+    assert "replay_fuzz/report.py" not in done.stdout and "replay_fuzz/api.py" not in done.stdout
