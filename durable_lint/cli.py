@@ -7,6 +7,7 @@ one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from durable_lint.discovery import iter_python_files
 from durable_lint.finding import Finding
 from durable_lint.output import FORMATS, format_statistics, format_text
 from durable_lint.rule import all_rules
-from durable_lint.run import Linters, lint_paths
+from durable_lint.run import Linters, lint_paths, terminate_raises
 
 COMMANDS = ("check", "fix", "rule")
 
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
     check.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--include-dependents", action="store_true",
+                       help="also lint the project files that import the given files (the pre-commit hook's mode)")
     check.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1,
                        help="worker processes for large trees (default: all cores)")
 
@@ -97,12 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say
         _discard_stdout()
         return 1
-    except OSError as error:  # stdout cannot take the output (a full disk, /dev/full)
-        if error.filename is not None:
+    except OSError as error:
+        if error.filename is not None or error.errno not in _OUTPUT_FULL:
             raise
         print(f"durable-lint: error: cannot write the output: {error.strerror}", file=sys.stderr)
         _discard_stdout()
         return 2
+
+
+# stdout cannot take the output: a full disk or /dev/full, a quota, a file size limit, a dead terminal.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _discard_stdout() -> None:
@@ -130,7 +137,8 @@ def _report_unreadable(unreadable: list[str]) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     unreadable: list[str] = []
-    findings, _ = lint_paths(args.paths, _configurations(args), jobs=args.jobs, unreadable=unreadable)
+    findings, _ = lint_paths(args.paths, _configurations(args), jobs=args.jobs, unreadable=unreadable,
+                             include_dependents=args.include_dependents)
     output = format_statistics(findings) if args.statistics else FORMATS[args.format](findings)
     _report_unreadable(unreadable)
     sys.stdout.write(output)
@@ -151,7 +159,8 @@ def _fix(args: argparse.Namespace) -> int:
         try:
             result = fix_file(linters.for_file(file), file, shown)
             if result.applied and not args.diff:
-                write(file, result)
+                with terminate_raises():  # a SIGTERM mid-write still removes the temporary file
+                    write(file, result)
         except FixError as error:
             print(f"durable-lint: error: {error}", file=sys.stderr)
             remaining += error.remaining

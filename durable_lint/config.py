@@ -87,7 +87,7 @@ def settings_from_file(path: Path, required: bool = False) -> Settings | None:
         raise UsageError(f"{path}: invalid TOML: {error}") from None
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
-        raise UsageError(f"{path}: 'tool' must be a table (like [tool.durable-lint]), not a {_toml_type(tool)}")
+        raise UsageError(f"{path}: 'tool' must be a table (like [tool.durable-lint]), not a {_toml_type(tool)}; rename or remove that key")
     if "durable-lint" not in tool:
         if required:
             raise UsageError(f"{path}: has no [tool.durable-lint] table; add one or name another file with --config")
@@ -149,15 +149,16 @@ class Configurations:
         known = self._by_folder.get(folder)
         if known is None:
             candidate = Path(folder, "pyproject.toml")
-            table = self._table_in(candidate) if candidate.is_file() else None
+            has_pyproject = os.path.isfile(candidate)
+            table = self._table_in(candidate) if has_pyproject else None
             parent = os.path.dirname(folder)
             if table is not None:
                 known = (table, True)
             elif parent != folder:
                 above = self._lookup(parent)
-                known = above if above[1] or not candidate.is_file() else (self._defaults(Path(folder)), False)
+                known = above if above[1] or not has_pyproject else (self._defaults(Path(folder)), False)
             else:
-                known = (self._defaults(Path(folder) if candidate.is_file() else self._cwd), False)
+                known = (self._defaults(Path(folder) if has_pyproject else self._cwd), False)
             self._by_folder[folder] = known
         return known
 
@@ -204,7 +205,7 @@ def _settings_from_table(table: object, path: Path) -> Settings:
             if not _call_codes_accept(verdict):
                 raise UsageError(f"{where} 'calls' for '{name}': {verdict} is not a rule about calls")
     return Settings(
-        root=path.parent,
+        root=Path(os.path.abspath(path.parent)),
         select=lists["select"] if "select" in table else None,
         extend_select=lists["extend-select"],
         ignore=lists["ignore"],

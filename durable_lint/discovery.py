@@ -67,7 +67,8 @@ def iter_python_files(paths: list[str], settings_for: SettingsFor,
 def _walk(folder: Path, settings_for: SettingsFor, seen: set[str],
           unreadable: list[str] | None) -> Iterator[tuple[Path, str]]:
     def report(error: OSError) -> None:
-        message = f"{error.filename}: cannot read this folder ({error.strerror}); its files were not linted"
+        message = (f"{error.filename}: cannot read this folder ({error.strerror}); its files were not linted "
+                   "(give read access, or add it to `exclude`)")
         if unreadable is None:
             raise UsageError(message)
         unreadable.append(message)

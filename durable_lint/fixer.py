@@ -67,6 +67,8 @@ def fix_file(linter: Linter, file: Path, shown: str) -> FileFix:
         compile(fixed, shown, "exec")
     except SyntaxError as error:
         raise FixError(f"{shown}: the fixed file would not compile ({error.msg}); left unchanged", findings) from None
+    except (RecursionError, MemoryError):
+        raise FixError(f"{shown}: the fixed file is nested too deeply to compile; left unchanged", findings) from None
     after = linter.lint_source(fixed.encode(encoding), shown, file=file)
     fixed_codes = Counter(f.code for f in findings if f.fix is not None and f.fix in applied)
     expected = Counter(f.code for f in findings) - fixed_codes

@@ -7,7 +7,7 @@ it exits, so an interrupted run stops at once and leaves no process behind.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from durable_lint.config import Configurations, Settings
+from durable_lint.dependents import dependents
 from durable_lint.discovery import iter_python_files
 from durable_lint.engine import Linter
 from durable_lint.finding import Finding
@@ -41,22 +42,41 @@ class Linters:
 
 
 def lint_paths(paths: list[str], configurations: Configurations, jobs: int = 1,
-               unreadable: list[str] | None = None) -> tuple[list[Finding], int]:
+               unreadable: list[str] | None = None, include_dependents: bool = False) -> tuple[list[Finding], int]:
     """Findings for every file under `paths`, and how many files were checked.
 
-    With `jobs` > 1 and enough files, files are linted in worker processes; a
-    pre-commit run over a handful of files stays in this process, where starting
-    workers would cost more than it saves.
+    `include_dependents` adds the project files that import those files (see
+    durable_lint.dependents). With `jobs` > 1 and enough files, files are linted in
+    worker processes; a pre-commit run over a handful of files stays in this
+    process, where starting workers would cost more than it saves.
     """
     files = list(iter_python_files(paths, configurations.for_folder, unreadable))
+    if include_dependents:
+        files += _dependents_of(files, configurations, unreadable)
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
         linters = Linters(configurations)
         return [f for file, shown in files for f in linters.lint_file(file, shown)], len(files)
+    import multiprocessing  # here, not at the top: a pre-commit run over a few files never pays for it
+
     chunk = max(1, len(files) // (jobs * 4))
     batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-    with _terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations,)) as pool:
+    with terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations,)) as pool:
         findings = [f for batch in pool.map(_lint_batch, batches) for f in batch]
     return findings, len(files)
+
+
+def _dependents_of(files: list[tuple[Path, str]], configurations: Configurations,
+                   unreadable: list[str] | None) -> list[tuple[Path, str]]:
+    """The files of each changed file's project (its configuration root) that import it."""
+    by_root: dict[Path, list[Path]] = {}
+    for file, _ in files:
+        by_root.setdefault(configurations.for_file(file).root, []).append(file)
+    found: list[tuple[Path, str]] = []
+    for root, changed in by_root.items():
+        shown_root = os.path.relpath(root) if Path.cwd() in (root, *root.parents) else str(root)
+        project = dict(iter_python_files([shown_root], configurations.for_folder, unreadable))
+        found += [(file, project[file]) for file in dependents(changed, project)]
+    return found
 
 
 class Terminated(SystemExit):
@@ -64,7 +84,8 @@ class Terminated(SystemExit):
 
 
 @contextmanager
-def _terminate_raises() -> Iterator[None]:
+def terminate_raises() -> Iterator[None]:
+    """Within the block, SIGTERM raises Terminated, so `finally` and `with` blocks clean up (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

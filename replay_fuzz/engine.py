@@ -34,17 +34,17 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import capture, checks
-from replay_fuzz.reference import failure as reference_failure
-from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.module_state import ModuleState
+from replay_fuzz.reference import failure as reference_failure
+from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
+from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
+from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards, working_on
 from replay_fuzz.single_faults import cold_landings, run_single_faults, single_fault_schedules
 from replay_fuzz.worker import stop_worker
-from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
-from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards
 
 T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
@@ -155,6 +155,7 @@ class Campaign:
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
+        working_on(schedule)  # named in the report if it ends the process running it
         run = self.last_run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
@@ -227,7 +228,10 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         campaign.report.examples += 1
         if replay.cold and campaign.environments is not None:
             campaign.environments.wait_ready()
-        findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
+        try:
+            findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
+        except (ShardDied, ShardSilent) as ended:
+            findings, output = [_ended(campaign, ended)], ""
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
     campaign.report.fault_points += len(space.faults)
     singles = list(enumerate(single_fault_schedules(
@@ -245,6 +249,7 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     ticker = _Ticker(campaign.report, progress, expected=len(singles) + max_examples)
     finished: dict[int, ShardResult[Found]] = {}
     everything = [part for batch in batches for part in batch]
+    interrupted = False
     try:
         for offset, batch in zip([0, len(batches[0])], batches, strict=False):
             if batch and batch is not work and campaign.environments is not None:
@@ -259,17 +264,34 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
             finally:
                 finished.update({index + offset: result for index, result in done.items()})
     except KeyboardInterrupt:
+        interrupted = True
         ticker.count_unfinished(set(range(len(everything))) - set(finished))
         raise
+    except (ShardDied, ShardSilent) as ended:
+        if not isinstance(ended.work, Schedule):
+            raise
+        # The schedule that ended its worker is a problem; the other workers were stopped with it.
+        ticker.count_unfinished(set(range(len(everything))) - set(finished))
+        campaign.report.notes.append("the run stopped early: a schedule ended the worker process running it")
+        finished[len(everything)] = ShardResult({"outcome-mismatch": (ended.work, _ended(campaign, ended), "")},
+                                          Report(campaign.target))
     finally:  # what finished counts, also in the partial report of an interrupted run
         for index in sorted(finished):
             campaign.report.add(finished[index].report)
         found = simplest_per_kind([finished[index].value for index in sorted(finished)])
         problems = [_problem(campaign, space, schedule, finding, output) for kind in checks.KINDS
                     if kind in found for schedule, finding, output in [found[kind]]]
-        if len(finished) < len(everything):
+        if interrupted:
             campaign.report.problems += problems
     return problems
+
+
+def _ended(campaign: Campaign, ended: ShardDied | ShardSilent) -> checks.Difference:
+    """The problem of a schedule whose execution ended (or froze) the process running it."""
+    how = f"it {ended.how}" if isinstance(ended, ShardDied) else str(ended)
+    straight = campaign.reference().outcome
+    return checks.Difference("outcome-mismatch", f"the execution ended the process running it: {how}",
+                             reference=straight.words() if straight else "(no outcome)", observed="(no outcome)")
 
 
 def _shard(campaign: Campaign, work: Callable[[Campaign], T]) -> Shard[ShardResult[T]]:

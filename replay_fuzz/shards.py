@@ -34,16 +34,21 @@ Shard = Callable[[Progress], T]
 
 
 class ShardDied(Exception):
-    """A child running a shard ended without a result (killed, or the code under test called os._exit)."""
+    """A child running a shard ended without a result (killed, or the code under test called os._exit).
+    `work` is what it last said it was working on (see `working_on`), if anything."""
 
-    def __init__(self, how: str) -> None:
+    def __init__(self, how: str, work: Any = None) -> None:
         super().__init__(f"a durable-fuzz worker process running the code under test {how} before it finished "
                          "(os._exit or a signal in the code under test?)")
-        self.how = how
+        self.how, self.work = how, work
 
 
 class ShardSilent(Exception):
     """A child sent no sign of life for too long (user code holding the interpreter lock): it was killed."""
+
+    def __init__(self, message: str, work: Any = None) -> None:
+        super().__init__(message)
+        self.work = work
 
 
 class ShardTimedOut(Exception):
@@ -77,6 +82,7 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
     running: dict[Connection, tuple[int, int]] = {}  # connection -> (shard index, pid)
     deadline = math.inf if timeout is None else time.monotonic() + timeout
     heard: dict[Connection, float] = {}
+    work: dict[Connection, Any] = {}  # what each child last said it was working on
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
@@ -91,9 +97,10 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
             if not ready and now >= deadline:
                 raise ShardTimedOut(f"not finished within {timeout:g} s")
             if not ready and now >= quiet_until:
+                quiet = min(running, key=lambda c: heard[c])
                 raise ShardSilent(f"a durable-fuzz worker running the code under test gave no sign of life for "
                                   f"{silence:g} s and was killed (code that holds the interpreter lock, such as a "
-                                  "regular expression that never ends or a stuck C extension?)")
+                                  "regular expression that never ends or a stuck C extension?)", work.get(quiet))
             for connection in ready:
                 heard[connection] = now
                 index, pid = running[connection]
@@ -102,8 +109,11 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
                 except EOFError:
                     del running[connection]
                     connection.close()
-                    raise ShardDied(_how_it_died(pid)) from None
+                    raise ShardDied(_how_it_died(pid), work.get(connection)) from None
                 if kind == "alive":
+                    continue
+                if kind == "working":
+                    work[connection] = payload
                     continue
                 if kind == "progress":
                     on_progress(index, payload)
@@ -121,8 +131,19 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
     return [results[index] for index in range(len(shards))]
 
 
+def _leave_to_the_parent(signum: int, frame: Any) -> None:
+    """In a child: ignore a stop signal; the parent that receives it too stops the run."""
+
+
 _alive: Callable[[], None] | None = None  # in a child: tells the parent it is still working
+_working: Callable[[Any], None] | None = None  # in a child: tells the parent what it works on
 _last_alive = 0.0
+
+
+def working_on(payload: Any) -> None:
+    """In a child, tell the parent what it starts now (named if the child dies in it); elsewhere nothing."""
+    if _working is not None:
+        _working(payload)
 
 
 def alive() -> None:
@@ -146,12 +167,16 @@ def _fork(shard: Shard[Any]) -> tuple[Connection, int]:
     if pid == 0:  # the child
         reaper.die_with_parent(parent)
         reaper.become_subreaper()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run, and this child with it
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # Ctrl-C and a SIGTERM sent to the whole group are the parent's to handle: it prints the
+        # partial report and kills this child. (A handler, not SIG_IGN, which programs the code
+        # under test starts would inherit.)
+        signal.signal(signal.SIGINT, _leave_to_the_parent)
+        signal.signal(signal.SIGTERM, _leave_to_the_parent)
         reader.close()
         capture.capture_output()
-        global _alive
+        global _alive, _working
         _alive = lambda: writer.send(("alive", None))  # noqa: E731
+        _working = lambda payload: writer.send(("working", payload))  # noqa: E731
         code = 0
         try:
             writer.send(("done", shard(lambda payload: writer.send(("progress", payload)))))

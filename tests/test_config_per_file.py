@@ -116,3 +116,14 @@ def test_each_folder_is_looked_up_once_and_each_pyproject_parsed_once(monorepo: 
     first = [configurations.for_file(file) for file in files]
     assert [configurations.for_file(file) for file in files] == first
     assert sorted(parsed) == sorted(monorepo.glob("**/pyproject.toml"))
+
+
+def test_flake8_in_an_editor_gets_each_files_configuration(monorepo: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    billing = monorepo / "services/billing/src/handler.py"
+    tools = monorepo / "tools/handler.py"
+    result = subprocess.run([sys.executable, "-m", "flake8", "--select", "DUR", str(billing), str(tools)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert codes_by_file(result.stdout) == {billing.as_posix(): {"DUR101", "DUR203"}, tools.as_posix(): {"DUR101"}}

@@ -214,3 +214,16 @@ def test_sleep_fix_uses_an_aliased_duration_import(folder: Path) -> None:
     assert "    context.wait(D.from_seconds(1))\n    context.wait(D.from_seconds(1))\n" in text
     assert text.count("import Duration") == 1
     assert run_handler(path, {}) == 7
+
+
+def test_an_interruption_mid_write_leaves_the_file_and_no_temporary(folder: Path, monkeypatch) -> None:
+    path = folder / "h.py"
+    path.write_text(FIXABLE)
+
+    def interrupted(descriptor: int) -> None:
+        raise KeyboardInterrupt  # Ctrl-C (or SIGTERM, which raises during fix) between write and replace
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    assert main(["fix", "h.py"]) == 130
+    assert path.read_text() == FIXABLE
+    assert leftovers(folder) == []

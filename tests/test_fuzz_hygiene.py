@@ -45,6 +45,16 @@ def test_a_straight_through_run_that_cannot_finish_is_one_line_and_exit_2(handle
     assert line.startswith("durable-fuzz: error: ") and expected in line, line
 
 
+def test_a_schedule_that_ends_its_worker_is_a_problem_with_a_replay_token() -> None:
+    result = durable_fuzz(f"{HOSTILE}:exits_on_replay", *QUICK, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["message"] == "the execution ended the process running it: it exited with code 7"
+    replayed = durable_fuzz(f"{HOSTILE}:exits_on_replay", *QUICK, "--format", "json", "--replay", problem["replay"])
+    assert replayed.returncode == 1
+    assert json.loads(replayed.stdout)["problems"][0]["message"] == problem["message"]
+
+
 def test_a_thread_left_running_does_not_keep_the_fuzzer_alive() -> None:
     result = durable_fuzz(f"{HOSTILE}:leaves_a_thread", *QUICK, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -97,28 +107,43 @@ def test_an_environment_that_dies_is_a_crash_not_a_traceback() -> None:
     assert "ended its process: it exited with code 3" in line
 
 
-def test_sigterm_prints_the_partial_report_and_removes_temporary_folders(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "code", "environments", "whole_group"), [
+    (signal.SIGTERM, 143, ["--environments"], False),
+    (signal.SIGINT, 130, [], False),
+    (signal.SIGTERM, 143, [], True),  # as a CI job's timeout sends it: the workers get it too
+])
+def test_a_signal_prints_the_partial_report_and_removes_temporary_folders(
+        tmp_path: Path, stop: signal.Signals, code: int, environments: list[str], whole_group: bool) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "replay_fuzz.cli", "tests.fuzz_targets.correct:order", "--event",
-         '{"order_id": "o", "amount": 1, "items": ["x"]}', "--max-examples", "100000", "--no-database", "--environments"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+         '{"order_id": "o", "amount": 1, "items": ["x"]}', "--max-examples", "100000", "--no-database", *environments],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=whole_group)
     try:
         assert process.stderr is not None
         progress = process.stderr.readline()  # a progress line: the search is under way
         assert progress.startswith("durable-fuzz: ") and "schedules" in progress and "s left" in progress
         children = child_processes(process.pid)
-        assert children  # zygotes and shards
-        process.send_signal(signal.SIGTERM)
+        assert children  # shards (and zygotes)
+        if whole_group:
+            os.killpg(process.pid, stop)
+        else:
+            process.send_signal(stop)
         out, err = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 143
-    assert "note: interrupted by SIGTERM: a partial report" in out and "reference: SUCCEEDED" in out
-    assert err.strip().endswith("durable-fuzz: interrupted by SIGTERM")
+    assert process.returncode == code
+    assert f"note: interrupted by {stop.name}: a partial report" in out and "reference: SUCCEEDED" in out
+    assert err.strip().endswith(f"durable-fuzz: interrupted by {stop.name}")
     assert list(tmp_path.iterdir()) == []
     time.sleep(0.5)
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+def test_show_output_shows_what_the_straight_through_run_printed() -> None:
+    result = durable_fuzz(f"{HOSTILE}:chatty", *QUICK, "--show-output")
+    assert result.returncode == 0, result.stderr
+    assert "  | hello from orchestration\n  | hello from a step\n" in result.stdout
 
 
 def test_environments_work_under_a_long_tmpdir(tmp_path: Path) -> None:

@@ -130,7 +130,8 @@ def test_an_unreadable_folder_is_reported_and_the_rest_is_linted(folder: Path, m
         locked.chmod(0o755)
     out, err = capsys.readouterr()
     assert code == 2
-    assert err == "durable-lint: error: src/locked: cannot read this folder (Permission denied); its files were not linted\n"
+    assert err == ("durable-lint: error: src/locked: cannot read this folder (Permission denied); its files were not linted "
+                   "(give read access, or add it to `exclude`)\n")
     assert out.startswith("src/bad.py:7:15: DUR101 ")
 
 

@@ -62,6 +62,14 @@ def exits_in_a_step(event, context):
 
 
 @durable_execution
+def exits_on_replay(event, context):
+    if context.is_replaying():  # only an invocation after a crash or suspension gets here
+        os._exit(7)
+    context.step(lambda _: 1, name="first")
+    return "done"
+
+
+@durable_execution
 def sys_exit_in_a_step(event, context):
     return context.step(lambda _: sys.exit(4), name="exit")
 
