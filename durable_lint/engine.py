@@ -95,6 +95,7 @@ class Linter:
             file=file,
             extra=self.settings.extra,
             wrapper_modules=self.settings.wrapper_modules,
+            project=self.project,
         )
 
     def _to_findings(self, reports: list[tuple[Rule, Report]], path: str, lines: list[str]) -> list[Finding]:

@@ -6,12 +6,19 @@ import ast
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from durable_lint import sdk
 from durable_lint.infer import Inference
 from durable_lint.resolve import Resolver
 from durable_lint.roles import ExtraNames, FunctionRole, Role, RoleMap
 from durable_lint.scopes import build_scopes, enclosing_function, own_code
+
+
+class ProjectFunctions(Protocol):
+    """Finds the linted project's functions by qualified name (durable_lint.project.Project)."""
+
+    def resolve_function(self, qualified: str, origin: DurableModule) -> tuple[ast.AST, DurableModule] | None: ...
 
 
 class Region:
@@ -37,19 +44,31 @@ class DurableModule:
     """A parsed module with its bindings, its function roles and query helpers for rules."""
 
     def __init__(self, tree: ast.Module, *, source: str | None = None, package: str = "", file: Path | None = None,
-                 extra: ExtraNames = ExtraNames(), wrapper_modules: frozenset[str] = frozenset()) -> None:
+                 extra: ExtraNames = ExtraNames(), wrapper_modules: frozenset[str] = frozenset(),
+                 project: ProjectFunctions | None = None) -> None:
         self.tree = tree
         self.source = source
         self.package = package
         self.file = file
         self.scope, self._by_type = build_scopes(tree, package)
-        self.resolver = Resolver(self.nodes(ast.Call))  # type: ignore[arg-type]
+        self.project = project
+        self._project_functions: dict[str, tuple[ast.AST, Resolver] | None] = {}
+        self.resolver = Resolver(self.nodes(ast.Call), self._project_function)  # type: ignore[arg-type]
         self._wrapper_modules = wrapper_modules
         self._call_policy = dict(extra.calls)
         self._owners: dict[int, ast.AST | None] = {}
         self._regions: dict[str, Region] = {}
         self._roles_version = 0
         self.roles = RoleMap(self.functions, self.nodes(ast.Name), self.resolver, extra)  # type: ignore[arg-type]
+
+    def _project_function(self, qualified: str) -> tuple[ast.AST, Resolver] | None:
+        """The project def `qualified` names, with its module's resolver (cached per name)."""
+        if qualified not in self._project_functions:
+            self._project_functions[qualified] = None  # a cycle through this name sees "unknown"
+            found = self.project.resolve_function(qualified, self) if self.project is not None else None
+            if found is not None:
+                self._project_functions[qualified] = (found[0], found[1].resolver)
+        return self._project_functions[qualified]
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of the given types, in source order within each type."""

@@ -43,7 +43,7 @@ class Project:
         return self._modules[file]
 
     def resolve_function(self, qualified: str, origin: DurableModule, depth: int = 0) -> tuple[ast.AST, DurableModule] | None:
-        """The def that `pkg.mod.func` names inside the project, following re-exports."""
+        """The def (or class) that `pkg.mod.func` names inside the project, following re-exports."""
         if depth > _MAX_REEXPORT_DEPTH:
             return None
         parts = qualified.split(".")
@@ -57,7 +57,7 @@ class Project:
             binding = module.scope.bindings.get(parts[split])
             if binding is None:
                 return None
-            if binding.kind == "def":
+            if binding.kind in ("def", "class"):
                 return binding.definition, module  # type: ignore[return-value]
             if binding.kind == "import" and binding.imported:
                 return self.resolve_function(binding.imported, module, depth + 1)

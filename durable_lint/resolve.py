@@ -11,18 +11,30 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Callable
 
 from durable_lint.sdk import canonical_name
+from durable_lint.summaries import attribute_values, element_values, helper_returns
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 _MAX_DEPTH = 12
 
 
-class Resolver:
-    """Call paths for the expressions of one module (memoised per node)."""
+# The project function a qualified name denotes, with the resolver of its module.
+FunctionFinder = Callable[[str], "tuple[ast.AST, Resolver] | None"]
 
-    def __init__(self, calls: list[ast.Call]) -> None:
+
+class Resolver:
+    """Call paths for the expressions of one module (memoised per node).
+
+    Values keep their call path where the project passes them on: the value of
+    `get_table()` is what `get_table` returns, `self.table` is what the class
+    assigns to it, `s3, table = clients()` unpacks what `clients` returns.
+    """
+
+    def __init__(self, calls: list[ast.Call], find_function: FunctionFinder | None = None) -> None:
         self.calls = calls
+        self.find_function = find_function
 
     def qualified_name(self, expr: ast.expr) -> str | None:
         """The qualified name a Name/Attribute chain denotes, e.g. `datetime.datetime.now`."""
@@ -46,14 +58,37 @@ class Resolver:
             return self._name_path(expr, depth)
         if isinstance(expr, ast.Attribute):
             base = self._path(expr.value, depth + 1)
-            return f"{base}.{expr.attr}" if base else None
+            if base:
+                return f"{base}.{expr.attr}"
+            return self._agreed(attribute_values(self, expr), depth)
         if isinstance(expr, ast.Call):
+            returned = helper_returns(self, expr)
+            if returned is not None:
+                values, resolver = returned
+                made = resolver._agreed(values, depth)
+                if made is not None:
+                    return made
             base = self._path(expr.func, depth + 1)
             return f"{base}()" if base else None
         if isinstance(expr, ast.Subscript):
+            elements = element_values(self, expr)
+            element = elements[1]._agreed(elements[0], depth) if elements is not None else None
+            if element is not None:
+                return element
             base = self._path(expr.value, depth + 1)
             return f"{base}[]" if base else None
+        if isinstance(expr, ast.Await):
+            return self._path(expr.value, depth + 1)
         return None
+
+    def _agreed(self, values: list[ast.expr] | None, depth: int) -> str | None:
+        """The one call path all of `values` have (`None` constants left out: lazy
+        singletons start as None), or None when they differ or one is unknown."""
+        known = [v for v in values or () if not (isinstance(v, ast.Constant) and v.value is None)]
+        if not known:
+            return None
+        paths = {self._path(value, depth + 1) for value in known}
+        return paths.pop() if len(paths) == 1 else None
 
     def _name_path(self, name: ast.Name, depth: int) -> str | None:
         binding = name._dl_scope.lookup(name.id)  # type: ignore[attr-defined]
@@ -62,9 +97,7 @@ class Resolver:
         if binding.kind == "import" and binding.imported:
             return canonical_name(binding.imported)
         if binding.kind == "assign" and binding.values:
-            paths = {self._path(value, depth + 1) for value in binding.values}
-            if len(paths) == 1:
-                return paths.pop()
+            return self._agreed(binding.values, depth)
         return None
 
 

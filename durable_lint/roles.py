@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from durable_lint import sdk
 from durable_lint.resolve import Resolver
 from durable_lint.scopes import Binding
+from durable_lint.call_shapes import is_method, names_function, parallel_branches, positional_or_keyword
+from durable_lint.summaries import assigned_attributes, class_of_instance, class_of_receiver, method_of, returned_values
 
 
 class Role(enum.Enum):
@@ -34,16 +36,6 @@ class FunctionRole:
     context_params: set[str] = field(default_factory=set)
     own_context: bool = False  # receives a DurableContext of its own (handler, child, branch)
     replayed: bool = True  # False for a context function that never issues an operation
-
-
-def positional_or_keyword(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
-    """The argument passed at `index` or as `keyword=`, if any."""
-    for kw in call.keywords:
-        if kw.arg == keyword:
-            return kw.value
-    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None
 
 
 def context_parameters(function: ast.AST, passed: Sequence[ast.expr], keywords: Sequence[ast.keyword],
@@ -94,16 +86,55 @@ class RoleMap:
         self._mark_replayed(self._names)
 
     def _pass_contexts(self, call: ast.Call) -> bool:
-        """`helper(context)`: the helper's parameter receives a DurableContext."""
-        callee = self.function_for(call.func)
+        """`helper(context)`: the helper's parameter receives a DurableContext.
+
+        `Service(context)` hands it to `__init__`; an attribute `__init__` keeps it
+        in (`self.context = context`) makes every method of the class a helper that
+        holds a DurableContext (`self.context.step(...)`).
+        """
+        if self._is_partial(call) and call.args:
+            # functools.partial(save, context): `save` receives the context when called.
+            callee = self.function_for(call.args[0])
+            passed, keywords = call.args[1:], call.keywords
+        else:
+            callee = self.function_for(call.func)
+            passed, keywords = self.arguments_of(callee, call) if callee is not None else ([], [])
+        made = self._class_made_by(call)
+        if made is not None:
+            callee = method_of(made, "__init__")
+            passed, keywords = self.arguments_of(callee, call) if callee is not None else ([], [])
         if callee is None or callee in self._roles or isinstance(callee, ast.Lambda):
             return False
-        params = context_parameters(callee, call.args, call.keywords, self.is_context)
+        params = context_parameters(callee, passed, keywords, self.is_context)
         known = self.helper_contexts.setdefault(callee, set())
         if params <= known:
             return False
         known.update(params)
+        if made is not None:
+            self._hold_contexts(made, callee, params)
         return True
+
+    def _class_made_by(self, call: ast.Call) -> ast.ClassDef | None:
+        if not isinstance(call.func, ast.Name):
+            return None
+        binding = call.func._dl_scope.lookup(call.func.id)  # type: ignore[attr-defined]
+        return binding.definition if binding is not None and binding.kind == "class" else None  # type: ignore[return-value]
+
+    def _hold_contexts(self, owner: ast.ClassDef, init: ast.AST, params: set[str]) -> None:
+        """Mark `self.<attr>` as a DurableContext in every method, for attributes set from `params`."""
+        held = {
+            f"self.{attr}"
+            for attr, values in assigned_attributes(owner).items()
+            if any(isinstance(v, ast.Name) and v.id in params and self._is_param_of(v, init) for v in values)
+        }
+        for method in owner.body:
+            if held and isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method not in self._roles:
+                self.helper_contexts.setdefault(method, set()).update(held)
+
+    @staticmethod
+    def _is_param_of(name: ast.Name, function: ast.AST) -> bool:
+        binding = name._dl_scope.lookup(name.id)  # type: ignore[attr-defined]
+        return binding is not None and binding.kind == "param" and binding.definition is function
 
     def _mark_replayed(self, names: list[ast.Name]) -> None:
         """A function that gets a DurableContext but never uses it for an operation
@@ -160,47 +191,103 @@ class RoleMap:
         positional = [*args.posonlyargs, *args.args]
         return {positional[index].arg} if index < len(positional) else set()
 
-    def _callables_passed_by(self, call: ast.Call) -> Iterator[tuple[ast.expr, FunctionRole]]:
-        """Callables that `call` hands to the SDK, with the role they get there."""
+    def _callables_passed_by(self, call: ast.Call) -> Iterator[tuple[ast.AST, FunctionRole]]:
+        """Functions that `call` hands to the SDK, with the role they get there."""
         func = call.func
         if isinstance(func, ast.Attribute) and self.is_context(func.value):
             method = func.attr
             if method in sdk.STEP_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.STEP_CALLABLE_ARGS[method])
-                if arg is not None:
-                    yield arg, FunctionRole(Role.STEP, f"passed to context.{method}")
+                for target in self.callables_of(arg):
+                    yield target, FunctionRole(Role.STEP, f"passed to context.{method}")
             elif method in sdk.CHILD_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.CHILD_CALLABLE_ARGS[method])
-                if arg is not None:
-                    yield arg, self._child_role(arg, f"passed to context.{method}")
+                if method == "map" and call.args and names_function(call.args[0]):
+                    arg = call.args[0]  # map(func, items): the author's item function, in the wrong place (DUR901)
+                for target in self.callables_of(arg):
+                    yield target, self._child_role(target, f"passed to context.{method}")
             elif method == "parallel":
-                branches = positional_or_keyword(call, *sdk.PARALLEL_CALLABLES_ARG)
-                if isinstance(branches, (ast.List, ast.Tuple)):
-                    for branch in branches.elts:
-                        yield branch, self._child_role(branch, "passed to context.parallel")
+                for target in self.callables_of(*parallel_branches(call)):
+                    yield target, self._child_role(target, "passed to context.parallel")
             return
         name = self._resolver.qualified_name(func)
         if name == sdk.WITH_RETRY:
-            arg = positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)
-            if arg is not None:
-                yield arg, self._child_role(arg, "passed to with_retry")
+            for target in self.callables_of(positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)):
+                yield target, self._child_role(target, "passed to with_retry")
         elif name in sdk.CONFIG_CALLABLE_KEYWORDS:
             for kw in call.keywords:
                 if kw.arg in sdk.CONFIG_CALLABLE_KEYWORDS[name]:
-                    yield kw.value, FunctionRole(Role.ORCHESTRATION, f"{name.rsplit('.', 1)[-1]}({kw.arg}=...)")
+                    for target in self.callables_of(kw.value):
+                        yield target, FunctionRole(Role.ORCHESTRATION, f"{name.rsplit('.', 1)[-1]}({kw.arg}=...)")
         elif name in self._extra.step_functions:
-            for arg in [*call.args, *(kw.value for kw in call.keywords)]:
-                yield arg, FunctionRole(Role.STEP, f"passed to {name}")
+            for target in self.callables_of(*call.args, *(kw.value for kw in call.keywords)):
+                yield target, FunctionRole(Role.STEP, f"passed to {name}")
 
-    def _child_role(self, callable_expr: ast.expr, reason: str) -> FunctionRole:
-        target = self.function_for(callable_expr)
-        names = self._param_at(target, 0) if target is not None else set()
-        return FunctionRole(Role.ORCHESTRATION, reason, names, True)
+    def _child_role(self, target: ast.AST, reason: str) -> FunctionRole:
+        return FunctionRole(Role.ORCHESTRATION, reason, self._param_at(target, 0), True)
+
+    def callables_of(self, *exprs: ast.expr | None) -> list[ast.AST]:
+        """The functions some expressions hand over, the way handlers build them: a lambda or
+        def, `functools.partial(f, ...)`, a variable, a list or comprehension of branches,
+        `ParallelBranch(f)`, or a call to a local factory that returns a closure."""
+        found: list[ast.AST] = []
+        stack = [e for e in exprs if e is not None]
+        seen: set[int] = set()
+        while stack:
+            expr = stack.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            function = self.function_for(expr)
+            if function is not None:
+                found.append(function)
+            elif isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+                stack.extend(e.value if isinstance(e, ast.Starred) else e for e in expr.elts)
+            elif isinstance(expr, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+                stack.append(expr.elt)
+            elif isinstance(expr, ast.Name):
+                binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+                if binding is not None and binding.kind == "assign":
+                    stack.extend(binding.values)
+                elif binding is not None and binding.kind == "param":
+                    stack.extend(self._arguments_for(binding))
+            elif isinstance(expr, ast.Call):
+                stack.extend(self._made_callables(expr))
+        return found
+
+    def _arguments_for(self, param: Binding) -> list[ast.expr]:
+        """What this module's calls pass to a helper's parameter: `run_step(context, charge)`
+        hands `charge` to the `ctx.step(fn)` inside `run_step`."""
+        function = param.definition
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function in self._roles:
+            return []
+        args: ast.arguments = function.args
+        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+        found = []
+        for call in self._resolver.calls:
+            if self.function_for(call.func) is not function:
+                continue
+            passed, keywords = self.arguments_of(function, call)
+            if param.name in positional and positional.index(param.name) < len(passed):
+                found.append(passed[positional.index(param.name)])
+            found += [kw.value for kw in keywords if kw.arg == param.name]
+        return found
+
+    def _made_callables(self, call: ast.Call) -> list[ast.expr]:
+        """What `ParallelBranch(f, name=...)` wraps, or what a role-less local factory returns."""
+        if self._resolver.qualified_name(call.func) == sdk.PARALLEL_BRANCH:
+            branch = positional_or_keyword(call, 0, "func")
+            return [branch] if branch is not None else []
+        factory = self.function_for(call.func)
+        if isinstance(factory, (ast.FunctionDef, ast.AsyncFunctionDef)) and factory not in self._roles:
+            return [v for v in returned_values(factory) if isinstance(v, (ast.Name, ast.Lambda, ast.Call))]
+        return []
 
     # -- helpers ------------------------------------------------------------------
 
     def function_for(self, expr: ast.expr) -> ast.AST | None:
-        """The lambda or def an expression denotes, looking through functools.partial."""
+        """The lambda or def an expression denotes, looking through functools.partial and
+        to the methods of this module's classes (`self.charge`, `service.charge`)."""
         if isinstance(expr, ast.Lambda):
             return expr
         if isinstance(expr, ast.Call) and self._resolver.qualified_name(expr.func) == "functools.partial" and expr.args:
@@ -209,17 +296,45 @@ class RoleMap:
             binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
             if binding is not None and binding.kind == "def":
                 return binding.definition
+            if binding is not None and binding.kind == "assign" and len(binding.values) == 1 and isinstance(binding.values[0], ast.Call):
+                return self.function_for(binding.values[0]) if self._is_partial(binding.values[0]) else None
+        if isinstance(expr, ast.Attribute):
+            owner = class_of_instance(expr.value)
+            if owner is not None:
+                return method_of(owner, expr.attr)
         return None
 
-    def _assign(self, expr: ast.expr, role: FunctionRole) -> bool:
-        target = self.function_for(expr)
-        if target is None or target in self._roles:
+    def arguments_of(self, function: ast.AST, call: ast.Call) -> tuple[list[ast.expr], list[ast.keyword]]:
+        """The positional and keyword arguments `function` receives from `call`: with the
+        receiver of a bound method first, and what `op = functools.partial(f, ...)` bound."""
+        args, keywords = list(call.args), list(call.keywords)
+        if isinstance(call.func, ast.Name):
+            binding = call.func._dl_scope.lookup(call.func.id)  # type: ignore[attr-defined]
+            if binding is not None and binding.kind == "assign" and len(binding.values) == 1:
+                bound = binding.values[0]
+                if isinstance(bound, ast.Call) and self._is_partial(bound) and bound.args:
+                    args, keywords = [*bound.args[1:], *args], [*bound.keywords, *keywords]
+        if isinstance(call.func, ast.Attribute) and is_method(function):
+            args = [ast.Constant(None), *args]
+        return args, keywords
+
+    def _is_partial(self, call: ast.Call) -> bool:
+        return self._resolver.qualified_name(call.func) == "functools.partial"
+
+    def _assign(self, target: ast.AST, role: FunctionRole) -> bool:
+        if target in self._roles:
             return False
         self._roles[target] = role
         return True
 
     def is_context(self, expr: ast.expr) -> bool:
-        """Is `expr` a name bound to a DurableContext parameter?"""
+        """Is `expr` a name bound to a DurableContext parameter, or `self.<attr>` of a class
+        that keeps the DurableContext it was built with?"""
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            binding = expr.value._dl_scope.lookup(expr.value.id)  # type: ignore[attr-defined]
+            return (binding is not None and binding.kind == "param"
+                    and f"self.{expr.attr}" in self.helper_contexts.get(binding.definition, ())  # type: ignore[arg-type]
+                    and class_of_receiver(expr.value) is not None)
         binding = self.context_binding(expr)
         return binding is not None
 

@@ -48,6 +48,7 @@ class Scope:
     bindings: dict[str, Binding] = field(default_factory=dict)
     global_names: set[str] = field(default_factory=set)
     nonlocal_names: set[str] = field(default_factory=set)
+    fallbacks: set[Binding] = field(default_factory=set)  # bound in `except ImportError:`
 
     def module_scope(self) -> Scope:
         scope = self
@@ -55,11 +56,19 @@ class Scope:
             scope = scope.parent
         return scope
 
-    def bind(self, name: str, kind: BindingKind, **details: object) -> Binding:
-        """Record a binding; a name bound twice keeps every assigned value."""
+    def bind(self, name: str, kind: BindingKind, *, fallback: bool = False, **details: object) -> Binding:
+        """Record a binding; a name bound twice keeps every assigned value.
+
+        A `fallback` binding is made in an `except ImportError:` handler: it stands in
+        for an import that failed, so the import is what the name means.
+        """
         if name in self.global_names and self.parent is not None:
-            return self.module_scope().bind(name, kind, **details)
+            return self.module_scope().bind(name, kind, fallback=fallback, **details)
         existing = self.bindings.get(name)
+        if existing is not None and existing.kind == "import" and fallback:
+            return existing
+        if existing is not None and kind == "import" and existing in self.fallbacks:
+            existing = None  # the fallback came first in the file; the import still wins
         if existing is not None:
             if kind == "assign" and existing.kind == "assign":
                 existing.values.extend(details.get("values", []))  # type: ignore[arg-type]
@@ -69,6 +78,8 @@ class Scope:
             return existing
         binding = Binding(name, self, kind, **details)  # type: ignore[arg-type]
         self.bindings[name] = binding
+        if fallback:
+            self.fallbacks.add(binding)
         return binding
 
     def lookup(self, name: str) -> Binding | None:
@@ -99,23 +110,58 @@ def _target_names(target: ast.expr) -> list[ast.Name]:
     return names
 
 
-def _bind_assignment(scope: Scope, targets: list[ast.expr], value: ast.expr | None) -> None:
+def _bind_assignment(scope: Scope, targets: list[ast.expr], value: ast.expr | None, fallback: bool = False) -> None:
     for target in targets:
         if isinstance(target, ast.Name):
-            scope.bind(target.id, "assign", values=[value] if value is not None else [])
+            scope.bind(target.id, "assign", values=[value] if value is not None else [], fallback=fallback)
+        elif isinstance(target, (ast.Tuple, ast.List)) and value is not None and all(isinstance(e, ast.Name) for e in target.elts):
+            for index, name in enumerate(target.elts):
+                scope.bind(name.id, "assign", values=[_element(scope, value, index)], fallback=fallback)  # type: ignore[attr-defined]
         else:
             for name in _target_names(target):
-                scope.bind(name.id, "other")
+                scope.bind(name.id, "other", fallback=fallback)
+
+
+def _element(scope: Scope, value: ast.expr, index: int) -> ast.expr:
+    """What `a, b = value` binds to its `index`-th name: the literal's element, or `value[index]`."""
+    if isinstance(value, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in value.elts):
+        return value.elts[index] if index < len(value.elts) else value
+    element = ast.copy_location(ast.Subscript(value=value, slice=ast.Constant(index), ctx=ast.Load()), value)
+    element._dl_scope = element.slice._dl_scope = scope  # type: ignore[attr-defined]
+    element._dl_parent = None  # type: ignore[attr-defined]
+    element.slice._dl_parent = element  # type: ignore[attr-defined]
+    return element
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _in_import_fallback(node: ast.AST) -> bool:
+    """Is `node` in an `except ImportError:` handler (of its own scope)?
+
+    `try: from sdk import durable_execution` / `except ImportError: def
+    durable_execution(f): return f` keeps code importable without the SDK; the
+    names still mean the SDK's.
+    """
+    parent = node._dl_parent  # type: ignore[attr-defined]
+    while parent is not None and not isinstance(parent, (*NESTED_SCOPES, ast.Module)):
+        if isinstance(parent, ast.ExceptHandler) and parent.type is not None:
+            caught = parent.type.elts if isinstance(parent.type, ast.Tuple) else [parent.type]
+            if any(isinstance(c, ast.Name) and c.id in _IMPORT_ERRORS for c in caught):
+                return True
+        parent = parent._dl_parent  # type: ignore[attr-defined]
+    return False
 
 
 def _bind_import(scope: Scope, node: ast.Import | ast.ImportFrom, package: str) -> None:
+    fallback = _in_import_fallback(node)
     if isinstance(node, ast.Import):
         for alias in node.names:
             if alias.asname:
-                scope.bind(alias.asname, "import", imported=alias.name)
+                scope.bind(alias.asname, "import", imported=alias.name, fallback=fallback)
             else:
                 top = alias.name.split(".")[0]
-                scope.bind(top, "import", imported=top)
+                scope.bind(top, "import", imported=top, fallback=fallback)
         return
     module = node.module or ""
     if node.level:
@@ -127,7 +173,7 @@ def _bind_import(scope: Scope, node: ast.Import | ast.ImportFrom, package: str) 
         if alias.name == "*":
             continue
         imported = f"{module}.{alias.name}" if module else alias.name
-        scope.bind(alias.asname or alias.name, "import", imported=imported)
+        scope.bind(alias.asname or alias.name, "import", imported=imported, fallback=fallback)
 
 
 def _bind_parameters(scope: Scope, function: ast.AST) -> None:
@@ -168,14 +214,14 @@ def build_scopes(tree: ast.Module, package: str = "") -> tuple[Scope, dict[type,
             if isinstance(node, ast.Lambda):
                 pending.append((node.body, inner))
             else:
-                scope.bind(node.name, "def", definition=node)
+                scope.bind(node.name, "def", definition=node, fallback=_in_import_fallback(node))
                 pending += [(d, scope) for d in node.decorator_list]
                 pending += [(a, scope) for a in _annotations(node)]
                 pending += [(s, inner) for s in node.body]
         elif isinstance(node, ast.ClassDef):
             inner = Scope(node, scope, "class")
             node._dl_inner = inner  # type: ignore[attr-defined]
-            scope.bind(node.name, "class", definition=node)
+            scope.bind(node.name, "class", definition=node, fallback=_in_import_fallback(node))
             pending += [(d, scope) for d in (*node.decorator_list, *node.bases)]
             pending += [(k.value, scope) for k in node.keywords]
             pending += [(s, inner) for s in node.body]
@@ -198,9 +244,9 @@ def _bind_statement(node: ast.AST, scope: Scope, package: str) -> None:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         _bind_import(scope, node, package)
     elif isinstance(node, ast.Assign):
-        _bind_assignment(scope, node.targets, node.value)
+        _bind_assignment(scope, node.targets, node.value, _in_import_fallback(node))
     elif isinstance(node, ast.AnnAssign):
-        _bind_assignment(scope, [node.target], node.value)
+        _bind_assignment(scope, [node.target], node.value, _in_import_fallback(node))
     elif isinstance(node, ast.AugAssign):
         _bind_assignment(scope, [node.target], None)
     elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):

@@ -70,6 +70,9 @@ CHILD_CALLABLE_ARGS = {
 # `context.parallel(functions=[...])`: every element is a branch.
 PARALLEL_CALLABLES_ARG = (0, "functions")
 
+# ParallelBranch(func, name=None): a named branch in `functions`.
+PARALLEL_BRANCH = sdk("ParallelBranch")
+
 # with_retry(context, func, config): func(child_context, attempt) is orchestration.
 WITH_RETRY = sdk("with_retry")
 WITH_RETRY_CALLABLE_ARG = (1, "func")

@@ -12,6 +12,10 @@ from typing import Any
 
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
+from replay_fuzz import aws_effects
+from replay_fuzz.aws import AwsError, AwsSandbox, resolve_setup
+from replay_fuzz.aws import sandbox as aws_sandbox
+from replay_fuzz.config import load_settings
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
 from replay_fuzz.environments import EnvironmentPool, EnvironmentStartFailed
@@ -56,6 +60,21 @@ def _name(function: object) -> str:
     return f"{getattr(function, '__module__', '?')}:{getattr(function, '__qualname__', repr(function))}"
 
 
+@contextlib.contextmanager
+def _aws_sandbox(kind: str | None, setup: str | Callable[[], Any] | None) -> Iterator[AwsSandbox | None]:
+    """AWS in memory for the run (moto imported only here), set up with `setup`."""
+    if kind is None:
+        if setup is not None:
+            raise AwsError("--setup prepares AWS in memory: give --aws moto with it")
+        yield None
+        return
+    with aws_sandbox(kind, load_settings().aws_effects) as sandbox:
+        if setup is not None:
+            sandbox.setup = resolve_setup(setup) if isinstance(setup, str) else setup
+            sandbox.setup_name = setup if isinstance(setup, str) else None
+        yield sandbox
+
+
 def fuzz(
     handler: Callable[..., Any],
     *,
@@ -74,6 +93,8 @@ def fuzz(
     environments: bool | None = None,
     jobs: int | None = None,
     allow_failing_reference: bool = False,
+    aws: str | None = None,
+    setup: str | Callable[[], Any] | None = None,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
@@ -95,6 +116,11 @@ def fuzz(
     everything in this process. `jobs` is how many processes fuzz at once (default:
     the cores available; results do not depend on it). A straight-through run that does
     not succeed raises `StraightRunFailed` saying why, unless `allow_failing_reference`.
+    `aws="moto"` runs every execution on AWS in memory (moto), each starting from the
+    state `setup` (a function or "module:function") creates; every boto3 call is then
+    an effect and what AWS holds after an execution is part of its outcome. Create
+    boto3 clients the handler uses at import after moto is imported, or let fuzz()
+    adopt them (it registers moto on the clients and sessions that already exist).
     """
     __tracebackhide__ = True
     if not is_durable_handler(handler):
@@ -122,25 +148,27 @@ def fuzz(
     if environments and not importable:
         raise EnvironmentStartFailed(f"an execution environment could not start: {name} is not importable by its "
                                      "module path (define the handler at module level, or pass environments=None)")
-    pool = (EnvironmentPool(target or f"{handler.__module__}:{handler.__name__}", effect_names, allow_network)
-            if environments is not False and importable else None)
-    if schedule is not None and schedule.cold and pool is None:
-        raise ValueError("this schedule lands in cold environments: replay it with environments on")
     module_state = ModuleState(handler.__module__)
-    try:
-        if pool is not None:
-            pool.start()
-        with _quiet_sdk_logs():
-            for event in events:
-                campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effect_names),
-                                    allow_network, allow_failing_reference=allow_failing_reference,
-                                    cold_search=bool(environments), module_state=module_state)
-                report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
-                                                 replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
-    finally:
-        module_state.restore()
-        if pool is not None:
-            pool.close()
+    with _aws_sandbox(aws, setup) as sandbox:
+        pool = (EnvironmentPool(target or f"{handler.__module__}:{handler.__name__}", effect_names, allow_network,
+                                sandbox and sandbox.answer, aws_effects.current_overrides())
+                if environments is not False and importable else None)
+        if schedule is not None and schedule.cold and pool is None:
+            raise ValueError("this schedule lands in cold environments: replay it with environments on")
+        try:
+            if pool is not None:
+                pool.start()
+            with _quiet_sdk_logs():
+                for event in events:
+                    campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effect_names),
+                                        allow_network, allow_failing_reference=allow_failing_reference, aws=sandbox,
+                                        cold_search=bool(environments), module_state=module_state)
+                    report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
+                                                     replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)
+        finally:
+            module_state.restore()
+            if pool is not None:
+                pool.close()
     report.elapsed_s = time.perf_counter() - started
     if report.refused:
         report.notes.append(f"refused {len(report.refused)} network connection(s), first to {report.refused[0]}; "

@@ -1,4 +1,4 @@
-"""The four checks: each compares one execution with the straight-through reference.
+"""The checks: each compares one execution with the straight-through reference.
 
 - nondeterminism: every invocation's operations, per parent context, must follow the
   recorded ones (type, subtype, name, and for unnamed operations the callable); the
@@ -15,6 +15,11 @@
   semantics the code chose, not a replay bug; it is reported under its own name (and
   not as the nondeterminism and outcome difference that follow from it) because the
   execution still ends differently from the straight-through run.
+- state-mismatch (with --aws): what AWS holds after the execution differs from what
+  it held after the straight-through run (see replay_fuzz.aws_state).
+
+AWS calls are effects too: a `duplicate`-kind call is flagged on any repeat, a
+`harmless`-kind one only when repeated with other parameters (replay_fuzz.aws_effects).
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from replay_fuzz import aws_state
+from replay_fuzz.aws_effects import DUPLICATE, HARMLESS
 from replay_fuzz.effects import EffectCall
 from replay_fuzz.runner import ExecutionRecord, OperationRecord, execution_name
 
-KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend", "interrupted-step")
+KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend", "interrupted-step", "state-mismatch")
 _INTERRUPTED = re.compile(r"Step operation_id=(\S+) name=(.*?) was previously interrupted")
 
 
@@ -45,9 +52,9 @@ class Difference:
 def check(reference: ExecutionRecord, run: ExecutionRecord, strict_effects: bool = False) -> list[Difference]:
     interrupted = _interrupted_step(reference, run)
     if interrupted:
-        return interrupted + _effects(reference, run, strict_effects) + _swallowed_suspends(run)
+        return interrupted + _effects(reference, run, strict_effects) + _swallowed_suspends(run) + _aws_state(reference, run)
     findings = _nondeterminism(reference, run) + _outcome(reference, run) + _effects(reference, run, strict_effects)
-    return findings + _swallowed_suspends(run)
+    return findings + _swallowed_suspends(run) + _aws_state(reference, run)
 
 
 def recorded_sequences(record: ExecutionRecord) -> dict[str | None, list[OperationRecord]]:
@@ -162,8 +169,8 @@ def _words(record: ExecutionRecord) -> str:
 def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> list[Difference]:
     reference, run = _comparable_effects(reference), _comparable_effects(run)
     findings = []
-    expected_orchestration = Counter((c.effect, c.arguments) for c in reference.effects if c.operation is None)
-    observed_orchestration = Counter((c.effect, c.arguments) for c in run.effects if c.operation is None)
+    expected_orchestration = Counter((c.effect, c.arguments) for c in reference.effects if c.operation is None and c.repeat != HARMLESS)
+    observed_orchestration = Counter((c.effect, c.arguments) for c in run.effects if c.operation is None and c.repeat != HARMLESS)
     for (effect, arguments), count in observed_orchestration.items():
         if count > expected_orchestration[(effect, arguments)]:
             findings.append(Difference(
@@ -182,14 +189,22 @@ def _effects(reference: ExecutionRecord, run: ExecutionRecord, strict: bool) -> 
         if fresh:
             findings.append(Difference("duplicate-effect", f"{effect} ran again in the same step with different arguments",
                                     reference=f"{effect}({recorded[0].arguments})", observed=f"{effect}({fresh[0].arguments})"))
-        elif len(calls) > len(recorded) and (strict or semantics == "AT_MOST_ONCE_PER_RETRY"):
-            why = "in an AT_MOST_ONCE step" if semantics == "AT_MOST_ONCE_PER_RETRY" else "in the same step"
+        elif len(calls) > len(recorded) and (strict or calls[0].repeat == DUPLICATE
+                                             or (semantics == "AT_MOST_ONCE_PER_RETRY" and calls[0].repeat != HARMLESS)):
+            why = ("in the same step (a duplicate effect whenever it repeats)" if calls[0].repeat == DUPLICATE
+                   else "in an AT_MOST_ONCE step" if semantics == "AT_MOST_ONCE_PER_RETRY" else "in the same step")
             findings.append(Difference("duplicate-effect", f"{effect} ran {len(calls)} times {why}, {len(recorded)} in the straight-through run",
                                     reference=f"{effect}({recorded[0].arguments}) x{len(recorded)}",
-                                    observed=f"{effect}({calls[0].arguments}) x{len(calls)}"))
+                                    observed=f"{effect}({calls[0].arguments}) x{len(calls)}{_attempts(calls)}"))
         if findings:
             break
     return findings[:1]
+
+
+def _attempts(calls: list[EffectCall]) -> str:
+    """Which runs of the step's body made the calls, when more than one did."""
+    runs = sorted({call.attempt for call in calls if call.attempt is not None})
+    return f" in runs {', '.join(map(str, runs))} of its body" if len(runs) > 1 else ""
 
 
 def _comparable_effects(record: ExecutionRecord) -> ExecutionRecord:
@@ -204,6 +219,27 @@ def _by_operation(calls: list[EffectCall]) -> dict[tuple[str, str], list[EffectC
         if call.operation is not None:
             grouped[(call.operation, call.effect)].append(call)
     return grouped
+
+
+def _aws_state(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
+    """AWS state after the run against the reference's. Not compared when the run did not finish, when
+    an injected step failure decided it, or when a step was retried after one: the retry runs later in
+    virtual time, so the times it writes (an idempotency record's expiry) differ by design."""
+    if reference.aws_state is None or run.aws_state is None or run.outcome is None or run.injected_failure_decided:
+        return []
+    if any(fault.kind == "fail" for fault in run.schedule.faults):
+        return []
+    difference = aws_state.first_difference(_own_name_removed_state(reference), _own_name_removed_state(run))
+    if difference is None:
+        return []
+    resource, expected, observed = difference
+    return [Difference("state-mismatch", f"{resource} differs from the straight-through run's",
+                       *_around_first_difference(expected, observed))]
+
+
+def _own_name_removed_state(record: ExecutionRecord) -> aws_state.Snapshot:
+    assert record.aws_state is not None
+    return {resource: [_own_name_removed(item, record) for item in items] for resource, items in record.aws_state.items()}
 
 
 def _swallowed_suspends(run: ExecutionRecord) -> list[Difference]:

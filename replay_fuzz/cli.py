@@ -2,6 +2,7 @@
 
     durable-fuzz TARGET [--event JSON | --event-file PATH]... [--effect MODULE:FUNCTION]...
                  [--max-examples N] [--seed N] [--jobs N] [--format text|json] [--replay TOKEN]
+                 [--aws moto [--setup MODULE:FUNCTION]]
 
 Exit codes: 0 no problem, 1 problems, 2 usage error or a run that could not test what
 it claims (one line on stderr: a straight-through run that failed, an import that
@@ -31,6 +32,10 @@ from typing import Any
 
 from replay_fuzz import reaper
 from replay_fuzz.api import fuzz
+from replay_fuzz.aws import KINDS, AwsError
+from replay_fuzz.aws import with_hint as with_aws_hint
+from replay_fuzz.aws import sandbox as aws_sandbox
+from replay_fuzz.config import ConfigError, load_settings
 from replay_fuzz.effects import EffectError
 from replay_fuzz.engine import Interrupted, StraightRunFailed
 from replay_fuzz.environments import EnvironmentStartFailed
@@ -74,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="run every replay in this process: no cold environments (fresh globals, another PYTHONHASHSEED)")
     parser.add_argument("--jobs", type=int, metavar="N",
                         help="processes fuzzing at once (default: every core; the report does not depend on it)")
+    parser.add_argument("--aws", choices=KINDS, help="run every execution on AWS in memory (moto; pip install 'durable-lint[aws]')")
+    parser.add_argument("--setup", metavar="MODULE:FUNCTION", help="with --aws: creates the resources the handler expects, before every execution")
     parser.add_argument("--replay", metavar="TOKEN", help="run exactly the schedule of a reported problem")
     parser.add_argument("--database", metavar="DIR", help="Hypothesis example database folder (default .hypothesis/examples; share it between CI workers)")
     parser.add_argument("--no-database", action="store_true", help="do not read or write Hypothesis' example database")
@@ -137,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     reports: list[Report] = []
     args = None
+    aws: str | None = None
     previous_term = signal.signal(signal.SIGTERM, _stop) if _main_thread() else None
     try:
         args = build_parser().parse_args(argv)
@@ -145,22 +153,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         events = _events(args)
         if args.replay:
             Schedule.from_token(args.replay)
-        probe_import(args.target, allow_network=args.allow_network, timeout=max(30.0, args.invocation_timeout))
-        refused: list[str] = []
-        with (refuse_network(refused) if not args.allow_network else contextlib.nullcontext()), _stdout_to_stderr():
-            handlers = load_target(args.target)
-        for name, handler in handlers:
-            reports.append(fuzz(
-                handler, events=events or [example_event(handler)], effects=args.effect, max_examples=args.max_examples,
-                seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
-                invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
-                replay=args.replay, database=None if args.no_database else (args.database or "default"),
-                progress=True, environments=args.environments, jobs=args.jobs,
-                allow_failing_reference=args.allow_failing_reference,
-            ))
+        settings = load_settings()
+        aws, setup = args.aws or settings.aws, args.setup or settings.setup
+        # AWS in memory opens before the target is imported (and probed), so clients made at import use it.
+        with aws_sandbox(aws, settings.aws_effects) if aws else contextlib.nullcontext():
+            probe_import(args.target, allow_network=args.allow_network, timeout=max(30.0, args.invocation_timeout))
+            refused: list[str] = []
+            with (refuse_network(refused) if not args.allow_network else contextlib.nullcontext()), _stdout_to_stderr():
+                handlers = load_target(args.target)
+            for name, handler in handlers:
+                reports.append(fuzz(
+                    handler, events=events or [example_event(handler)], effects=args.effect, max_examples=args.max_examples,
+                    seed=args.seed, strict_effects=args.strict_effects, allow_network=args.allow_network,
+                    invocation_timeout=args.invocation_timeout, max_invocations=args.max_invocations, target=name,
+                    replay=args.replay, database=None if args.no_database else (args.database or "default"),
+                    progress=True, environments=args.environments, jobs=args.jobs,
+                    allow_failing_reference=args.allow_failing_reference, aws=aws, setup=setup,
+                ))
     except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied,
-            ShardSilent) as error:
-        return _fail(str(error), args)
+            ShardSilent, AwsError, ConfigError) as error:
+        return _fail(str(error) if aws else with_aws_hint(str(error)), args)
     except ValueError as error:  # a malformed replay token
         return _fail(f"--replay: {error}", args)
     except KeyboardInterrupt as interrupt:

@@ -31,6 +31,8 @@ class EffectCall:
     operation: str | None  # the step's operation id; None when orchestration code ran it
     arguments: str
     semantics: str | None = None
+    repeat: str | None = None  # for AWS calls: "harmless" or "duplicate" (see replay_fuzz.aws_effects)
+    attempt: int | None = None  # which run of the step's body made the call
 
 
 _ledger: list[EffectCall] | None = None
@@ -38,17 +40,18 @@ _lock = threading.Lock()
 _step_stack = threading.local()
 
 
-def current_step() -> tuple[str, str | None] | None:
+def current_step() -> tuple[str, str | None, int | None] | None:
+    """(operation id, semantics, run of its body) of the step running on this thread, if any."""
     stack = getattr(_step_stack, "frames", None)
     return stack[-1] if stack else None
 
 
-def enter_step(operation_id: str, semantics: str | None) -> None:
-    """Effects called until `leave_step` belong to this step (per thread)."""
+def enter_step(operation_id: str, semantics: str | None, attempt: int | None = None) -> None:
+    """Effects called until `leave_step` belong to this step and this run of its body (per thread)."""
     frames = getattr(_step_stack, "frames", None)
     if frames is None:
         frames = _step_stack.frames = []
-    frames.append((operation_id, semantics))
+    frames.append((operation_id, semantics, attempt))
 
 
 def leave_step() -> None:
@@ -71,16 +74,22 @@ def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def record_call(effect: str, arguments: str, repeat: str | None = None) -> None:
+    """Note a call of `effect` in the ledger of the execution in progress, if any, with the step running it."""
+    ledger = _ledger
+    if ledger is not None:
+        step = current_step()
+        operation, semantics, attempt = step or (None, None, None)
+        call = EffectCall(effect, operation, arguments, semantics, repeat, attempt)
+        with _lock:
+            ledger.append(call)
+
+
 def _recorder(name: str, function: Callable[..., Any], step_body: bool = False) -> Callable[..., Any]:
     @functools.wraps(function)
     def effect(*args: Any, **kwargs: Any) -> Any:
-        ledger = _ledger
-        if ledger is not None:
-            step = current_step()
-            shown = args[1:] if step_body else args  # a step body's StepContext differs in every run
-            call = EffectCall(name, step[0] if step else None, _arguments(shown, kwargs), step[1] if step else None)
-            with _lock:
-                ledger.append(call)
+        shown = args[1:] if step_body else args  # a step body's StepContext differs in every run
+        record_call(name, _arguments(shown, kwargs))
         return function(*args, **kwargs)
 
     effect.__durable_fuzz_effect__ = True  # type: ignore[attr-defined]

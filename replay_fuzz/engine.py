@@ -34,6 +34,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import capture, checks
+from replay_fuzz.aws import AwsSandbox
+from replay_fuzz.aws import with_hint as with_aws_hint
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.module_state import ModuleState
@@ -79,6 +81,7 @@ class Campaign:
     ticked: float = 0.0  # when progress was last told
     allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
     last_output: str = ""  # what the code under test printed in the latest execution
+    aws: AwsSandbox | None = None  # AWS in memory: reset and set up before each execution
     cold_search: bool = False  # the search draws cold landings too (--environments), not only the single-fault pass
     module_state: ModuleState | None = None  # the project's module globals as imported: each execution here starts from them
     _references: dict[tuple[Schedule, bool], ExecutionRecord] = field(default_factory=dict)
@@ -105,15 +108,21 @@ class Campaign:
     def run(self, schedule: Schedule, remote: bool = False) -> ExecutionRecord:
         """One execution: in this process from clean module globals, or (when it lands cold, or
         `remote`) in forked environments; after an earlier one in the same container if the
-        schedule starts warm."""
+        schedule starts warm (AWS in memory is set up anew for this one all the same)."""
         environments = self.environments if remote or schedule.cold else None
         if self.module_state is not None:
             self.module_state.restore()
         start = capture.mark()
         if schedule.warm_start:
+            if self.aws is not None:
+                self.aws.prepare()
             self._count(run_execution(self.handler, self.event, Schedule(seed=schedule.seed + 1), self.options))
+        if self.aws is not None:
+            self.aws.prepare()
         record = run_execution(self.handler, self.event, schedule, self.options, environments)
         record.output = self.last_output = capture.since(start)
+        if self.aws is not None:
+            record.aws_state = self.aws.snapshot()
         return self._count(record)
 
     def _count(self, record: ExecutionRecord) -> ExecutionRecord:
@@ -150,7 +159,7 @@ class Campaign:
         self.report.references.append(reference_summary(record))
         why = reference_failure(record, self.event, self.report.refused[before:])
         if why is not None and (record.outcome is None or not self.allow_failing_reference):
-            raise StraightRunFailed(why)
+            raise StraightRunFailed(with_aws_hint(why))
         return record
 
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
@@ -397,6 +406,8 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
     command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
     for effect in campaign.effects:
         command += ["--effect", effect]
+    if campaign.aws is not None:
+        command += ["--aws", "moto"] + (["--setup", campaign.aws.setup_name] if campaign.aws.setup_name else [])
     command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * campaign.cold_search
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,9 @@ class EnvironmentStartFailed(Exception):
 class Environment:
     """One forked execution environment, reached over a connection."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, aws: Callable[[Any], Any] | None = None) -> None:
         self.connection = connection
+        self.aws = aws  # answers the AWS requests the environment sends (see replay_fuzz.aws_remote)
         kind, self.pid, hash_seed = connection.recv()
         assert kind == "hello"
         self.seed_index = HASH_SEEDS.index(hash_seed)
@@ -50,10 +52,15 @@ class Environment:
     def invoke(self, request: Any, timeout: float) -> Any | None:
         """Run one invocation there; None if it did not finish in time (the environment is killed)."""
         self.connection.send(request)
-        if not self.connection.poll(timeout):
-            self.kill()
-            return None
-        kind, result = self.connection.recv()
+        while True:
+            if not self.connection.poll(timeout):
+                self.kill()
+                return None
+            kind, result = self.connection.recv()
+            if kind != "aws":
+                break
+            assert self.aws is not None
+            self.connection.send(self.aws(result))
         assert kind == "done"
         return result
 
@@ -76,11 +83,14 @@ class EnvironmentPool:
     hands to a zygote with every fork request.
     """
 
-    def __init__(self, target: str, effects: list[str], allow_network: bool = False) -> None:
+    def __init__(self, target: str, effects: list[str], allow_network: bool = False,
+                 aws: Callable[[Any], Any] | None = None, aws_overrides: dict[str, str] | None = None) -> None:
         self._authkey = secrets.token_bytes(16)
         self._folder = tempfile.mkdtemp(prefix="durable-fuzz-", dir=_socket_folder())
         self._setup = {"target": target, "effects": effects, "sys_path": [p or os.getcwd() for p in sys.path],
-                       "authkey": self._authkey.hex(), "allow_network": allow_network}
+                       "authkey": self._authkey.hex(), "allow_network": allow_network,
+                       "aws": None if aws is None else dict(aws_overrides or {})}
+        self._aws = aws
         self._owner = os.getpid()
         self._zygotes: dict[int, subprocess.Popen[str]] = {}
         self._ready = False
@@ -115,7 +125,7 @@ class EnvironmentPool:
         if not self._idle[seed_index] and not self._forking[seed_index]:
             self._fork(seed_index)
         while not self._idle[seed_index]:
-            arrived = Environment(self._listener.accept())
+            arrived = Environment(self._listener.accept(), self._aws)
             self._forking[arrived.seed_index] -= 1
             self._idle[arrived.seed_index].append(arrived)
         environment = self._idle[seed_index].pop()

@@ -129,6 +129,7 @@ class ExecutionRecord:
     refused: list[str] = field(default_factory=list)  # network traffic refused in execution environments
     output: str = ""  # what the code under test printed (where it is captured: see replay_fuzz.capture)
     injected_failure_decided: bool = False  # an injected step failure exhausted its retries: not comparable
+    aws_state: dict[str, list[str]] | None = None  # what moto held after the execution (with --aws)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class _Observer:
         if not is_step:
             result = body()
         else:
-            effects.enter_step(op, self.record.semantics.get(op))
+            effects.enter_step(op, self.record.semantics.get(op), runs)
             try:
                 key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
                 with entropy.step_randomness(key), step_body(key):

@@ -31,6 +31,8 @@ def _serve(connection: Connection, handler: Any) -> None:
     """The forked child: run invocations the fuzzer sends until it hangs up."""
     from replay_fuzz.runner import run_remote_invocation
 
+    if "replay_fuzz.aws_remote" in sys.modules:
+        sys.modules["replay_fuzz.aws_remote"].serve_through(connection)
     connection.send(("hello", os.getpid(), int(os.environ.get("PYTHONHASHSEED", "0"))))
     while True:
         try:
@@ -93,6 +95,10 @@ def main() -> None:
     if not setup.get("allow_network"):  # before the import: the module's own code is user code too
         guard.refuse_network_from_now()
     hooks.install()
+    if setup["aws"] is not None:  # before the target: the clients it creates at import are covered too
+        from replay_fuzz import aws_remote
+
+        aws_remote.install(setup["aws"])
     [(_, handler)] = load_target(setup["target"])
     install_effects(setup["effects"])
     _warm_up()  # after the import, so what it caches (e.g. the clock's look at user modules) covers the target

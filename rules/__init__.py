@@ -4,6 +4,9 @@ from durable_lint.rules import (
     clock,
     concurrency,
     io,
+    logs,
+    mutation,
+    naming,
     operations,
     ordering,
     parsing,
@@ -11,6 +14,7 @@ from durable_lint.rules import (
     randomness,
     replay_state,
     serialization,
+    step_arguments,
 )
 
-__all__ = ["clock", "concurrency", "io", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization"]
+__all__ = ["clock", "concurrency", "io", "logs", "mutation", "naming", "operations", "ordering", "parsing", "process", "randomness", "replay_state", "serialization", "step_arguments"]

@@ -10,7 +10,11 @@ from durable_lint.rule import OBJECT_CHAIN, PATH_OBJECT, CallRule
 
 _HTTP_VERBS = r"(get|post|put|patch|delete|head|options|request|send|stream)"
 # boto3 accessors that build a local handle without calling AWS.
-_BOTO_LOCAL = r"(Table|Bucket|Object|Queue|Topic|Subscription|Message|get_paginator|get_waiter|can_paginate|close)"
+# What lies between a boto3 client or resource and its AWS call: sub-resources
+# (`Table(...)`, `Bucket(...).objects`), `meta.client`, paginators and waiters. What
+# an AWS call returns is data: `table.get_item(...).get("Item")` calls nothing.
+_BOTO_HANDLE = r"(\.([A-Z]\w*|meta|client|objects|object_versions|multipart_uploads|get_paginator|get_waiter|batch_writer)(\(\))?)*"
+_BOTO_LOCAL = r"(Table|Bucket|Object|Queue|Topic|Subscription|Message|get_paginator|get_waiter|can_paginate|close|batch_writer)"
 
 
 class NetworkIo(CallRule):
@@ -55,7 +59,7 @@ class NetworkIo(CallRule):
         r"http\.client\.HTTPS?Connection\(\)\.(request|getresponse|connect|send|putrequest|endheaders)",
         r"socket\.(create_connection|getaddrinfo|gethostbyname|gethostbyname_ex|gethostbyaddr)",
         r"socket\.socket\(\)\.(connect|connect_ex|send|sendall|sendto|recv|recvfrom|recv_into|accept|bind|listen)",
-        rf"boto3\.(session\.)?(Session\(\)\.)?(client|resource)\(\){OBJECT_CHAIN}\.(?!{_BOTO_LOCAL}$)\w+",
+        rf"boto3\.(session\.)?(Session\(\)\.)?(client|resource)\(\){_BOTO_HANDLE}\.(?!{_BOTO_LOCAL}$)\w+",
         r"botocore\.session\.get_session\(\)\.create_client\(\)\.\w+",
     )
 
@@ -94,6 +98,20 @@ class NetworkIo(CallRule):
             sqs.send_message(QueueUrl=event["queue"], MessageBody="x")  # <- DUR501
             reply = requests.get(event["url"], timeout=5)  # <- DUR501
             return context.step(lambda _: reply.status_code, name="record")
+        """,
+        """
+        import boto3
+        from aws_durable_execution_sdk_python import durable_execution
+
+        orders = boto3.resource("dynamodb").Table("orders")
+
+        @durable_execution
+        def handler(event, context):
+            found = orders.get_item(Key={"id": event["id"]})  # <- DUR501
+            item = found.get("Item", {})
+            with orders.batch_writer() as batch:
+                batch.put_item(Item=item)  # <- DUR501
+            return context.step(lambda _: item, name="item")
         """,
     )
 
@@ -206,7 +224,7 @@ class DatabaseIo(CallRule):
     message = "{subject} talks to a database in orchestration code, repeated on every replay. Move it into a step"
     calls = (
         rf"(sqlite3|psycopg|psycopg2|pymysql)\.(connect|Connect)(\(\){OBJECT_CHAIN}\.(execute\w*|commit|rollback|fetch\w*|copy|callproc))?",
-        rf"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\){OBJECT_CHAIN}\.(?!pipeline$)\w+",
+        r"redis\.(Redis|StrictRedis|from_url|Redis\.from_url)\(\)(\.pipeline\(\))?\.(?!pipeline$)\w+",
         rf"sqlalchemy\.create_engine\(\){OBJECT_CHAIN}\.(connect|begin|execute|exec_driver_sql|commit)",
         rf"sqlalchemy\.orm\.(Session|sessionmaker\(\))\(\){OBJECT_CHAIN}\.(execute|commit|add|add_all|query|get|scalars|scalar|flush|merge|delete|refresh)",
     )
@@ -238,64 +256,6 @@ class DatabaseIo(CallRule):
             db = sqlite3.connect("/tmp/orders.db")  # <- DUR503
             db.execute("insert into orders values (?)", (event["id"],))  # <- DUR503
             return context.step(lambda _: "ok", name="finish")
-        """,
-    )
-
-
-class PrintLogging(CallRule):
-    """
-    ## What it does
-    Opt-in. Flags `print()`, the `logging` module's functions and calls on module
-    loggers (`logging.getLogger(...)`) in orchestration code.
-
-    ## Why is this bad?
-    Orchestration code runs again on every replay, so every line is logged once per
-    invocation: logs of a long execution fill with duplicates that look like
-    repeated work. `context.logger` knows when the code is replaying and drops them.
-
-    ## Example
-    ```python
-        logger.info("charging %s", order_id)
-    ```
-
-    ## Use instead
-    ```python
-        context.logger.info("charging %s", order_id)
-    ```
-    """
-
-    code = "DUR504"
-    name = "print-logging"
-    default_enabled = False
-    message = "{subject} logs again on every replay of orchestration code. Use context.logger, which is replay-aware"
-    calls = (
-        r"builtins\.print",
-        r"logging\.(debug|info|warning|warn|error|exception|critical|fatal|log)",
-        r"logging\.getLogger\(\)\.(debug|info|warning|warn|error|exception|critical|fatal|log)",
-    )
-
-    VALID = (
-        """
-        from aws_durable_execution_sdk_python import durable_execution
-
-        @durable_execution
-        def handler(event, context):
-            context.logger.info("processing %s", event["id"])
-            return context.step(lambda _: print("inside a step") or 1, name="work")
-        """,
-    )
-    INVALID = (
-        """
-        import logging
-        from aws_durable_execution_sdk_python import durable_execution
-
-        logger = logging.getLogger(__name__)
-
-        @durable_execution
-        def handler(event, context):
-            logger.info("processing %s", event["id"])  # <- DUR504
-            print("started")  # <- DUR504
-            return context.step(lambda _: "ok", name="work")
         """,
     )
 

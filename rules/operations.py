@@ -9,12 +9,14 @@ from durable_lint import sdk
 from durable_lint.fixes import Fix, in_fstring, span
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
-from durable_lint.roles import positional_or_keyword
+from durable_lint.call_shapes import names_function, positional_or_keyword, positionally_passed_branches
+from durable_lint.roles import Role
+from durable_lint.scopes import enclosing_function
 from durable_lint.rule import Report, Rule
 
 # What the SDK calls each callable with: method -> (where the callable is passed,
 # how many positional arguments the SDK calls it with).
-_CALLED_WITH = {
+CALLED_WITH = {
     "step": ((0, "func"), 1),
     "run_in_child_context": ((0, "func"), 1),
     "map": ((1, "func"), 4),
@@ -29,10 +31,8 @@ _FACTORIES = {
     sdk.sdk("durable_wait_for_callback"): ("wait_for_callback", "callback_id, context"),
     sdk.sdk("durable_parallel_branch"): ("parallel", "ctx"),
 }
-_CHOOSING = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.Match, ast.ExceptHandler, ast.BoolOp)
 
-
-def _factory_decorator(module: DurableModule, function: ast.AST | None) -> str | None:
+def factory_decorator(module: DurableModule, function: ast.AST | None) -> str | None:
     for decorator in getattr(function, "decorator_list", ()):
         name = module.resolver.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
         if name in _FACTORIES:
@@ -49,105 +49,6 @@ def accepts(function: ast.AST, count: int) -> bool:
     return not required_keyword_only and required <= count and (count <= positional or args.vararg is not None)
 
 
-class AnonymousOperation(Rule):
-    """
-    ## What it does
-    Opt-in. Flags durable operations without a name that a branch or a loop
-    chooses: `context.step(lambda ...)` or `context.step(plain_function)` with no
-    `name=`, and unnamed `run_in_child_context`, `map` and `parallel`.
-    `@durable_step` and `@durable_with_child_context` functions are named after
-    themselves and stay quiet.
-
-    ## Why is this bad?
-    On replay the SDK compares each operation's type and name with its checkpoint.
-    Two unnamed steps look the same, so if a branch picks a different one on replay
-    the SDK silently returns the other step's recorded result.
-
-    ## Example
-    ```python
-        if event["vip"]:
-            context.step(lambda _: upgrade(event))
-        else:
-            context.step(lambda _: charge(event))
-    ```
-
-    ## Use instead
-    ```python
-            context.step(lambda _: upgrade(event), name="upgrade")
-    ```
-    """
-
-    code = "DUR708"
-    name = "anonymous-operation"
-    default_enabled = False
-    message = "{subject} has no name, and a branch or loop chooses it; the SDK cannot tell it apart from another unnamed operation on replay. Pass name="
-
-    def check(self, module: DurableModule) -> Iterator[Report]:
-        for call in module.durable_code.calls:
-            method = module.durable_operation(call)
-            if method not in ("step", "run_in_child_context", "map", "parallel"):
-                continue
-            if positional_or_keyword(call, sdk.NAME_ARG_INDEX[method], "name") is not None:
-                continue
-            if method != "parallel" and self._named_by_decorator(module, call, method):
-                continue
-            if self._chosen(module, call):
-                yield self.report(call, f"{source_of(call.func)}(...)")
-
-    @staticmethod
-    def _named_by_decorator(module: DurableModule, call: ast.Call, method: str) -> bool:
-        target = positional_or_keyword(call, *_CALLED_WITH[method][0])
-        if isinstance(target, ast.Call):
-            target = target.func
-        return target is not None and _factory_decorator(module, module.roles.function_for(target)) is not None
-
-    @staticmethod
-    def _chosen(module: DurableModule, call: ast.Call) -> bool:
-        owner = module.code_owner(call)
-        node = module.parent(call)
-        while node is not None and node is not owner:
-            if isinstance(node, _CHOOSING):
-                return True
-            node = module.parent(node)
-        return False
-
-    VALID = (
-        """
-        from aws_durable_execution_sdk_python import durable_execution, durable_step
-
-        @durable_step
-        def upgrade(step_context, order):
-            return order
-
-        @durable_execution
-        def handler(event, context):
-            if event["vip"]:
-                context.step(upgrade(event))
-            else:
-                context.step(lambda _: event, name="charge")
-            return context.step(lambda _: 1)
-        """,
-    )
-    INVALID = (
-        """
-        from aws_durable_execution_sdk_python import durable_execution
-
-        def charge(step_context):
-            return 1
-
-        @durable_execution
-        def handler(event, context):
-            if event["vip"]:
-                context.step(lambda _: 2)  # <- DUR708
-            else:
-                context.step(charge)  # <- DUR708
-            for item in event["items"]:
-                context.run_in_child_context(lambda ctx: ctx.step(lambda _: item, name="x"))  # <- DUR708
-            return "ok"
-        """,
-    )
-
-
 class StepCallableShape(Rule):
     """
     ## What it does
@@ -159,6 +60,11 @@ class StepCallableShape(Rule):
     passes (`step_context`, the child context, ...); and step, child, map, callback
     and condition callables whose signature cannot take the arguments the SDK passes
     (`step(func)` calls `func(step_context)`, `map` calls `func(ctx, item, index, items)`).
+    Map and parallel shapes too: `context.map(lambda item: ..., items)` (map takes the
+    items first), `context.parallel(f1, f2, f3)` (parallel takes one list: its second
+    and third parameters are `name` and `config`), and a branch, map item or child
+    function that returns `charge(order)` of a `@durable_step` function instead of
+    running it with `ctx.step(charge(order))`.
 
     ## Why is this bad?
     Each of these fails or misbehaves at run time: a `TypeError` when the SDK calls
@@ -193,19 +99,59 @@ class StepCallableShape(Rule):
         for call in module.nodes(ast.Call):
             assert isinstance(call, ast.Call)
             method = module.durable_operation(call)
-            if method in _CALLED_WITH:
-                where, count = _CALLED_WITH[method]
+            if method in CALLED_WITH:
+                where, count = CALLED_WITH[method]
                 target = positional_or_keyword(call, *where)
                 if target is not None:
                     handed.add(id(target))
                     yield from self._callable(module, method, target, count)
+                if method == "map" and call.args and names_function(call.args[0]):
+                    handed.add(id(call.args[0]))
+                    yield self._swapped_map(call)
             elif method == "parallel":
+                if positionally_passed_branches(call):
+                    yield self._separate_branches(call)
                 branches = positional_or_keyword(call, *sdk.PARALLEL_CALLABLES_ARG)
-                for branch in branches.elts if isinstance(branches, (ast.List, ast.Tuple)) else ():
+                listed = branches.elts if isinstance(branches, (ast.List, ast.Tuple)) else []
+                for branch in listed if not positionally_passed_branches(call) else call.args:
                     handed.add(id(branch))
                     yield from self._callable(module, method, branch, 1)
         yield from self._dropped_factories(module, handed)
+        yield from self._returned_factories(module)
         yield from self._factory_signatures(module)
+
+    def _swapped_map(self, call: ast.Call) -> Report:
+        """`context.map(lambda item: ..., items)`: map takes the items first."""
+        function = call.args[0]
+        items = source_of(call.args[1]) if len(call.args) > 1 else "items"
+        return self.report(function, source_of(function),
+                           problem="context.map takes the items first, then a function it calls with (ctx, item, index, items)",
+                           remedy=f"context.map({items}, lambda ctx, item, index, items: ...)")
+
+    def _separate_branches(self, call: ast.Call) -> Report:
+        """`context.parallel(f1, f2, f3)`: the second and third arguments are name and config."""
+        listed = ", ".join(source_of(arg, 20) for arg in call.args)
+        return self.report(call, f"{source_of(call.func)}({listed})",
+                           problem="context.parallel takes one sequence of branches; its next parameters are name and config",
+                           remedy=f"the branches as a list: {source_of(call.func)}([{listed}])")
+
+    def _returned_factories(self, module: DurableModule) -> Iterator[Report]:
+        """A branch, map item or child function that returns `charge(order)` of a
+        @durable_step function: the step is built, returned and never run."""
+        returned = [(enclosing_function(r), r.value) for r in module.nodes(ast.Return)]  # type: ignore[attr-defined]
+        returned += [(function, function.body) for function, _ in module.roles if isinstance(function, ast.Lambda)]
+        for function, value in returned:
+            role = module.roles.role_of(function) if function is not None else None
+            if role is None or role.role is not Role.ORCHESTRATION or not isinstance(value, ast.Call):
+                continue
+            decorator = factory_decorator(module, module.roles.function_for(value.func))
+            if decorator is not None:
+                short = decorator.rsplit(".", 1)[-1]
+                operation = _FACTORIES[decorator][0]
+                context = next(iter(sorted(role.context_params)), "context")
+                yield self.report(value, source_of(value),
+                                  problem=f"returning what a @{short} function builds never runs it",
+                                  remedy=f"it to {context}.{operation}: return {context}.{operation}({source_of(value)})")
 
     def _callable(self, module: DurableModule, method: str, target: ast.expr, count: int) -> Iterator[Report]:
         if isinstance(target, ast.Lambda):
@@ -221,7 +167,7 @@ class StepCallableShape(Rule):
         function = module.roles.function_for(target)
         if function is None:
             return
-        decorator = _factory_decorator(module, function)
+        decorator = factory_decorator(module, function)
         if decorator is not None:
             short = decorator.rsplit(".", 1)[-1]
             yield self.report(target, source_of(target), problem=f"a @{short} function passed uncalled",
@@ -236,7 +182,7 @@ class StepCallableShape(Rule):
             assert isinstance(call, ast.Call)
             if id(call) in handed or not isinstance(module.parent(call), ast.Expr):
                 continue
-            decorator = _factory_decorator(module, module.roles.function_for(call.func))
+            decorator = factory_decorator(module, module.roles.function_for(call.func))
             if decorator is not None:
                 short = decorator.rsplit(".", 1)[-1]
                 yield self.report(call, source_of(call),
@@ -245,7 +191,7 @@ class StepCallableShape(Rule):
 
     def _factory_signatures(self, module: DurableModule) -> Iterator[Report]:
         for function in module.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
-            decorator = _factory_decorator(module, function)
+            decorator = factory_decorator(module, function)
             if decorator is None:
                 continue
             leading = _FACTORIES[decorator][1]
@@ -275,6 +221,26 @@ class StepCallableShape(Rule):
             mapped = context.map(event["items"], per_item, name="items")
             return [first, second, context.step(lambda _: 1, name="one"), mapped.get_results()]
         """,
+        """
+        from aws_durable_execution_sdk_python import durable_execution, durable_step
+        from aws_durable_execution_sdk_python.config import ParallelBranch
+
+        @durable_step
+        def reserve(step_context, sku):
+            return sku
+
+        def make_branch(sku):
+            def branch(ctx):
+                return ctx.step(reserve(sku))
+            return branch
+
+        @durable_execution
+        def handler(event, context):
+            branches = [make_branch(sku) for sku in event["skus"]]
+            reserved = context.parallel(branches, name="reserve")
+            named = context.parallel([ParallelBranch(make_branch("gift"), name="gift")], name="gift")
+            return [reserved, named]
+        """,
     )
     INVALID = (
         """
@@ -298,5 +264,29 @@ class StepCallableShape(Rule):
             charge(event["amount"])  # <- DUR901
             mapped = context.map(event["items"], per_item, name="items")  # <- DUR901
             return [first, second, mapped.get_results()]
+        """,
+        """
+        from aws_durable_execution_sdk_python import durable_execution, durable_step
+
+        @durable_step
+        def reserve(step_context, sku):
+            return sku
+
+        def check_stock(ctx):
+            return ctx.step(lambda _: 3, name="stock")
+
+        def check_fraud(ctx):
+            return ctx.step(lambda _: False, name="fraud")
+
+        @durable_execution
+        def handler(event, context):
+            checks = context.parallel(check_stock, check_fraud)  # <- DUR901
+            prices = context.map(lambda sku: sku.upper(), event["skus"], name="prices")  # <- DUR901
+            reserved = context.map(
+                event["skus"],
+                lambda ctx, sku, index, skus: reserve(sku),  # <- DUR901
+                name="reserve",
+            )
+            return [checks, prices, reserved]
         """,
     )

@@ -1,0 +1,92 @@
+"""DUR901's map and parallel shapes really break on the SDK: each is run and its failure observed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
+
+from durable_lint.config import Settings
+from durable_lint.engine import Linter
+
+SHAPES = '''\
+from aws_durable_execution_sdk_python import durable_execution, durable_step
+
+RAN = []
+
+
+@durable_step
+def reserve(step_context, sku):
+    RAN.append(sku)
+    return sku
+
+
+def stock(ctx):
+    return ctx.step(lambda _: 3, name="stock")
+
+
+def fraud(ctx):
+    return ctx.step(lambda _: 0, name="fraud")
+
+
+@durable_execution
+def separate_branches(event, context):
+    return context.parallel(stock, fraud).get_results()
+
+
+@durable_execution
+def function_first_map(event, context):
+    return context.map(lambda ctx, sku, index, skus: sku, ["a", "b"], name="labels").get_results()
+
+
+@durable_execution
+def branch_returns_step(event, context):
+    batch = context.parallel([lambda ctx: reserve("a")], name="reserve")
+    return {"results": batch.get_results(), "errors": [str(e) for e in batch.get_errors()]}
+'''
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("batch_shapes") / "batch_shapes.py"
+    path.write_text(SHAPES)
+    spec = importlib.util.spec_from_file_location("dur901_batch_shapes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return path, module
+
+
+def run(handler, timeout: int = 60):
+    with DurableFunctionTestRunner(handler=handler) as runner:
+        return runner.run(input="{}", execution_timeout=timeout)
+
+
+def test_every_shape_is_flagged(shapes) -> None:
+    path, _ = shapes
+    lines = {f.line for f in Linter(Settings(select=("DUR901",))).lint_file(path, "batch_shapes.py")}
+    assert lines == {22, 27, 32}
+
+
+def test_parallel_with_separate_branches_never_succeeds(shapes) -> None:
+    """parallel(stock, fraud) takes `fraud` for its name: the execution fails or never ends."""
+    try:
+        result = run(shapes[1].separate_branches, timeout=3)
+    except TimeoutError:
+        return
+    assert result.status.name == "FAILED"
+
+
+def test_map_with_the_function_first_fails(shapes) -> None:
+    result = run(shapes[1].function_first_map)
+    assert result.status.name == "FAILED"
+    assert "'function' object is not iterable" in result.error.message
+
+
+def test_branch_that_returns_a_step_call_never_runs_the_step(shapes) -> None:
+    shapes[1].RAN.clear()
+    result = run(shapes[1].branch_returns_step)
+    assert shapes[1].RAN == []
+    errors = json.loads(result.result)["errors"]
+    assert errors and "Unsupported type: <class 'function'>" in errors[0]
