@@ -2,7 +2,9 @@
 
 Worker processes ignore Ctrl-C (the terminal sends it to the whole process group):
 the parent alone decides, and on Ctrl-C or SIGTERM it terminates every worker before
-it exits, so an interrupted run stops at once and leaves no process behind.
+it exits, so an interrupted run stops at once and leaves no process behind. A parent
+that is killed outright (SIGKILL, a CI timeout) cannot clean up, so on Linux the kernel
+kills the workers with it: left alone they would wait on the pool's queue forever.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def lint_paths(paths: list[str], configurations: Configurations, jobs: int = 1,
 
     chunk = max(1, len(files) // (jobs * 4))
     batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-    with terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations,)) as pool:
+    with terminate_raises(), multiprocessing.Pool(jobs, _start_worker, (configurations, os.getpid())) as pool:
         findings = [f for batch in pool.map(_lint_batch, batches) for f in batch]
     return findings, len(files)
 
@@ -103,8 +105,11 @@ def terminate_raises() -> Iterator[None]:
 _worker: Linters | None = None
 
 
-def _start_worker(configurations: Configurations) -> None:
+def _start_worker(configurations: Configurations, parent: int) -> None:
     global _worker
+    from replay_fuzz.reaper import die_with_parent  # stdlib only; replay_fuzz's package import is lazy
+
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = Linters(configurations)

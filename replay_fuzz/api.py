@@ -15,6 +15,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from replay_fuzz import aws_effects
 from replay_fuzz.aws import AwsError, AwsSandbox, resolve_setup
 from replay_fuzz.aws import sandbox as aws_sandbox
+from replay_fuzz.campaign import Deadline, Slice
 from replay_fuzz.config import load_settings
 from replay_fuzz.effects import install_effects
 from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
@@ -95,13 +96,16 @@ def fuzz(
     allow_failing_reference: bool = False,
     aws: str | None = None,
     setup: str | Callable[[], Any] | None = None,
+    all_fault_points: bool = False,
+    max_time: float | None = None,
+    shard: str | None = None,
 ) -> Report:
     """Fuzz a `@durable_execution` handler and return the report.
 
     `effects` names side-effecting functions, as functions or as "module:function";
     each is recorded with the operation that runs it (for a `@durable_step` function,
     each run of its body). `max_examples` bounds the random search that
-    follows the exhaustive single-fault pass (default 100, or pytest's
+    follows the single-fault pass (default 100, or pytest's
     `--durable-fuzz-examples`); `seed` makes that search repeatable. `replay` runs
     exactly one schedule from a problem's replay token. `target` names the handler in the
     report (the CLI passes its TARGET); environments import the handler by it. `database` is Hypothesis'
@@ -121,6 +125,10 @@ def fuzz(
     an effect and what AWS holds after an execution is part of its outcome. Create
     boto3 clients the handler uses at import after moto is imported, or let fuzz()
     adopt them (it registers moto on the clients and sessions that already exist).
+    The single-fault pass runs each class of alike fault points (a loop's iterations, a
+    map's items) at three of its points, unless `all_fault_points` (see replay_fuzz.classes).
+    `max_time` (seconds) stops the search, never the single-fault pass; `shard` ("I/N") runs
+    this CI job's 1/N of the campaign (see replay_fuzz.campaign).
     """
     __tracebackhide__ = True
     if not is_durable_handler(handler):
@@ -139,6 +147,8 @@ def fuzz(
         chosen_database = DirectoryBasedExampleDatabase(database)
     else:
         chosen_database = database
+    part = Slice.parse(shard) if shard else Slice()
+    deadline = Deadline.after(max_time)
     examples = DEFAULTS.max_examples if max_examples is None else max_examples
     started = time.perf_counter()
     importable = _importable(handler)
@@ -162,6 +172,7 @@ def fuzz(
                 for event in events:
                     campaign = Campaign(handler, event, name, options, strict_effects, report, pool, tuple(effect_names),
                                         allow_network, allow_failing_reference=allow_failing_reference, aws=sandbox,
+                                        all_fault_points=all_fault_points, slice=part, deadline=deadline,
                                         cold_search=bool(environments), module_state=module_state)
                     report.problems += fuzz_campaign(campaign, max_examples=examples, seed=seed, database=chosen_database,
                                                      replay=schedule, progress=progress, jobs=default_jobs() if jobs is None else jobs)

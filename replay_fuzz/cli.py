@@ -3,6 +3,7 @@
     durable-fuzz TARGET [--event JSON | --event-file PATH]... [--effect MODULE:FUNCTION]...
                  [--max-examples N] [--seed N] [--jobs N] [--format text|json] [--replay TOKEN]
                  [--aws moto [--setup MODULE:FUNCTION]]
+                 [--all-fault-points] [--max-time SECONDS] [--shard I/N]
 
 Exit codes: 0 no problem, 1 problems, 2 usage error or a run that could not test what
 it claims (one line on stderr: a straight-through run that failed, an import that
@@ -35,6 +36,7 @@ from replay_fuzz.api import fuzz
 from replay_fuzz.aws import KINDS, AwsError
 from replay_fuzz.aws import with_hint as with_aws_hint
 from replay_fuzz.aws import sandbox as aws_sandbox
+from replay_fuzz.campaign import Slice
 from replay_fuzz.config import ConfigError, load_settings
 from replay_fuzz.effects import EffectError
 from replay_fuzz.engine import Interrupted, StraightRunFailed
@@ -64,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--event-file", action="append", default=[], type=Path, metavar="PATH", help="a file holding one JSON event (repeatable)")
     parser.add_argument("--effect", action="append", default=[], metavar="MODULE:FUNCTION", help="a side effect to record (repeatable)")
     parser.add_argument("--max-examples", type=int, default=100, metavar="N", help="random schedules after the single-fault pass (default 100)")
+    parser.add_argument("--all-fault-points", action="store_true",
+                        help="run every single fault point, not three per class of alike points (loop iterations, map items)")
+    parser.add_argument("--max-time", type=_seconds, metavar="SECONDS",
+                        help="stop the random search after this many seconds per handler (the single-fault pass always runs whole)")
+    parser.add_argument("--shard", metavar="I/N", help="run CI job I's deterministic 1/N of the campaign (a matrix of N jobs runs it all)")
     parser.add_argument("--seed", type=int, help="seed for the random search, for repeatable runs (as in Hypothesis, a seeded run neither reads nor writes the example database)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--strict-effects", action="store_true", help="flag any repeated effect, even in an idempotent step")
@@ -150,6 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.max_examples < 0 or args.max_invocations < 1 or (args.jobs is not None and args.jobs < 1):
             raise UsageError("--max-examples must be >= 0, --max-invocations >= 1, --jobs >= 1")
+        if args.shard:
+            try:
+                Slice.parse(args.shard)
+            except ValueError as error:
+                raise UsageError(str(error)) from None
         events = _events(args)
         if args.replay:
             Schedule.from_token(args.replay)
@@ -169,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     replay=args.replay, database=None if args.no_database else (args.database or "default"),
                     progress=True, environments=args.environments, jobs=args.jobs,
                     allow_failing_reference=args.allow_failing_reference, aws=aws, setup=setup,
+                    all_fault_points=args.all_fault_points, max_time=args.max_time, shard=args.shard,
                 ))
     except (UsageError, TargetError, EffectError, StraightRunFailed, EnvironmentStartFailed, ShardDied,
             ShardSilent, AwsError, ConfigError) as error:

@@ -2,10 +2,11 @@
 
 1. The straight-through run (no fault, every wait, callback and invoke complete at
    once) is the reference: what the author meant.
-2. Every single fault at every boundary it crossed is run once (bounded exhaustive
-   enumeration, as crash-consistency testers do), so a clean report can say all
-   single crash and suspend points were covered; with environments, some replays
-   land cold and one execution starts warm (replay_fuzz.single_faults).
+2. Every class of single faults at the boundaries it crossed is run at three of its
+   points (a class holds the alike points of a loop's iterations or a map's items, see
+   replay_fuzz.classes; `--all-fault-points` runs every point), so a clean report can
+   say every class of single crash and suspend points was covered; with environments,
+   some replays land cold and one execution starts warm (replay_fuzz.single_faults).
 3. Hypothesis draws schedules of up to three faults, with callback answers and
    seeds, and shrinks each problem it finds to a minimal schedule. Failures are kept
    in Hypothesis' example database, so the next run tries them first.
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import core as hypothesis_core
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
@@ -36,6 +37,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from replay_fuzz import capture, checks
 from replay_fuzz.aws import AwsSandbox
 from replay_fuzz.aws import with_hint as with_aws_hint
+from replay_fuzz.campaign import Deadline, Slice, left_out
+from replay_fuzz.classes import every_point, fault_classes
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.module_state import ModuleState
@@ -80,6 +83,9 @@ class Campaign:
     progress: Progress | None = None  # told (examples, executions, kinds found) as it goes
     ticked: float = 0.0  # when progress was last told
     allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
+    all_fault_points: bool = False  # the single-fault pass runs every point, not a few per class
+    slice: Slice = Slice()  # this CI job's share of the campaign (--shard)
+    deadline: Deadline = Deadline()  # when the search stops (--max-time)
     last_output: str = ""  # what the code under test printed in the latest execution
     aws: AwsSandbox | None = None  # AWS in memory: reset and set up before each execution
     cold_search: bool = False  # the search draws cold landings too (--environments), not only the single-fault pass
@@ -242,20 +248,28 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         except (ShardDied, ShardSilent) as ended:
             findings, output = [_ended(campaign, ended)], ""
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
+    classes = every_point(space.faults) if campaign.all_fault_points else fault_classes(space.faults, campaign.reference())
     campaign.report.fault_points += len(space.faults)
+    campaign.report.fault_classes += len(classes)
+    classes = campaign.slice.mine(classes)
+    chosen = [fault for fault_class in classes for fault in fault_class.chosen()]
     singles = list(enumerate(single_fault_schedules(
-        space, cold_landings(space, campaign.cold_search) if campaign.environments else {}), start=1))
+        classes, cold_landings(chosen, campaign.cold_search) if campaign.environments else {}), start=1))
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(run_single_faults, space, part) for part in _parts([s for s in singles if not s[1].cold], SHARDS) if part]
+        functools.partial(run_single_faults, space, part) for part in _parts([s for s in singles if not s[1][0].cold], SHARDS) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
-    work += [functools.partial(_search, space, len(part), None if seed is None else seed * SHARDS + index, database, index)
-             for index, part in enumerate(_parts(range(max_examples), SHARDS)) if part or replays_saved]
+    search_parts = _parts(range(max_examples), max(SHARDS, campaign.slice.count))
+    mine = [index for index in campaign.slice.search_parts(SHARDS) if search_parts[index] or replays_saved]
+    work += [functools.partial(_search, space, len(search_parts[index]), None if seed is None else seed * len(search_parts) + index,
+                               database, index) for index in mine]
+    planned = sum(len(search_parts[index]) for index in mine)
     # Cold landings last: the zygotes start while the work above runs (unless the search lands cold too).
-    cold = [functools.partial(run_single_faults, space, part) for part in _parts([s for s in singles if s[1].cold], COLD_SHARDS) if part]
+    cold = [functools.partial(run_single_faults, space, part)
+            for part in _parts([s for s in singles if s[1][0].cold], COLD_SHARDS) if part]
     batches = [work + cold] if campaign.cold_search else [work, cold]
-    ticker = _Ticker(campaign.report, progress, expected=len(singles) + max_examples)
+    ticker = _Ticker(campaign.report, progress, expected=len(singles) + planned)
     finished: dict[int, ShardResult[Found]] = {}
     everything = [part for batch in batches for part in batch]
     interrupted = False
@@ -292,6 +306,8 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
                     if kind in found for schedule, finding, output in [found[kind]]]
         if interrupted:
             campaign.report.problems += problems
+    campaign.report.notes += left_out(campaign.slice, campaign.deadline, (len(classes), campaign.report.fault_classes),
+                                      (len(mine), len(search_parts)), (campaign.report.searched, planned))
     return problems
 
 
@@ -366,7 +382,10 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
               phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
     @given(space.schedules(environments=campaign.environments is not None and campaign.cold_search))
     def search(schedule: Schedule) -> None:
+        if campaign.deadline.passed():
+            reject()  # past --max-time: drawn, never run (Hypothesis soon stops drawing)
         campaign.report.examples += 1
+        campaign.report.searched += 1
         findings = campaign.findings(schedule)
         campaign.tick(found)
         if findings:

@@ -54,7 +54,10 @@ class Report:
     invocations: int = 0
     elapsed_s: float = 0.0
     fault_points: int = 0
-    fault_points_exercised: int = 0
+    fault_points_exercised: int = 0  # single-fault points run
+    fault_classes: int = 0  # equivalence classes of the fault points (see replay_fuzz.classes)
+    fault_classes_covered: int = 0  # classes whose chosen points ran
+    searched: int = 0  # schedules the Hypothesis search ran
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # network connections refused, as host:port
@@ -66,6 +69,8 @@ class Report:
         self.executions += part.executions
         self.invocations += part.invocations
         self.fault_points_exercised += part.fault_points_exercised
+        self.fault_classes_covered += part.fault_classes_covered
+        self.searched += part.searched
         self.refused += part.refused
         self.notes += [note for note in part.notes if note not in self.notes]
 
@@ -80,8 +85,7 @@ class Report:
         lines = [
             f"durable-fuzz {self.target}: {found} in {self.examples} schedules "
             f"({self.executions} executions, {self.invocations} invocations, {self.elapsed_s:.1f} s)",
-            f"fault points: {self.fault_points} single crash/suspend points, {self.fault_points_exercised} exercised"
-            + (" (all covered)" if self.fault_points and self.fault_points == self.fault_points_exercised else ""),
+            self.coverage(),
         ]
         lines += [reference_text(summary) for summary in self.references]
         if show_output:
@@ -91,11 +95,18 @@ class Report:
             lines += ["", problem.text()]
         return "\n".join(lines) + "\n"
 
+    def coverage(self) -> str:
+        """The single-fault pass in both units: classes covered and points run (the search draws from every point)."""
+        covered = " (all covered)" if self.fault_classes and self.fault_classes == self.fault_classes_covered else ""
+        return (f"fault points: {self.fault_points:,} single crash/suspend points in {self.fault_classes:,} classes: "
+                f"{self.fault_classes_covered:,} classes covered{covered}, {self.fault_points_exercised:,} points run")
+
     def as_dict(self) -> dict[str, object]:
         return {
             "target": self.target, "examples": self.examples, "executions": self.executions,
             "invocations": self.invocations, "elapsed_s": round(self.elapsed_s, 3),
             "fault_points": self.fault_points, "fault_points_exercised": self.fault_points_exercised,
+            "fault_classes": self.fault_classes, "fault_classes_covered": self.fault_classes_covered, "searched": self.searched,
             "reference": self.references[0] if self.references else None,
             **({"references": self.references} if len(self.references) > 1 else {}),
             "notes": self.notes, "problems": [p.as_dict() for p in self.problems],
@@ -114,6 +125,7 @@ def combined(target: str, reports: list[Report]) -> dict[str, object]:
     for report in reports:
         total.add(report)
         total.fault_points += report.fault_points
+        total.fault_classes += report.fault_classes
         total.elapsed_s += report.elapsed_s
         total.problems += report.problems
         total.references += report.references

@@ -36,6 +36,7 @@ from aws_durable_execution_sdk_python.identifier import OperationIdentifier
 from aws_durable_execution_sdk_python.lambda_service import OperationAction, OperationStatus, OperationType, OperationUpdate
 
 from replay_fuzz import effects, entropy, guard, hooks, shards
+from replay_fuzz.callsite import call_site
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint, null_invoke_result
 from replay_fuzz.clock import LAMBDA_RETRY_LAG, step_body, virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
@@ -78,6 +79,7 @@ class OperationRecord:
     sub_type: str | None
     name: str | None
     callable: str | None
+    location: str | None = None  # the user code that emitted it (see replay_fuzz.callsite); not part of its identity
 
     def identity(self) -> tuple[str, str | None, str | None, str | None]:
         return (self.type, self.sub_type, self.name, self.callable)
@@ -122,6 +124,7 @@ class ExecutionRecord:
     body_boundaries: list[tuple[str, str, int]] = field(default_factory=list)
     response_boundaries: list[tuple[str, str, int]] = field(default_factory=list)  # each answer that ended the execution
     operation_types: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)  # type, name, subtype
+    parents: dict[str, str | None] = field(default_factory=dict)  # each stored operation's parent
     semantics: dict[str, str] = field(default_factory=dict)
     body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
     unfinished: str | None = None  # why the execution did not reach an outcome
@@ -150,10 +153,14 @@ class _Observer:
         self.invocation = Invocation()
         self._lock = threading.Lock()
         self._body_runs: dict[str, int] = {}
+        # Call sites are found for runs without faults only: the references fault classes are built
+        # from; walking the stack at every operation of every schedule would cost a map its speed.
+        self._call_sites = not schedule.faults
 
     def on_operation(self, identifier: OperationIdentifier, callable_identity: str | None, semantics: str | None) -> None:
         operation = OperationRecord(identifier.parent_id, identifier.operation_id, identifier.operation_type.value,
-                                    identifier.sub_type, identifier.name, callable_identity)
+                                    identifier.sub_type, identifier.name, callable_identity,
+                                    call_site() if self._call_sites else None)
         with self._lock:
             self.invocation.operations.append(operation)
             if semantics:
@@ -254,6 +261,7 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
     record.invalid_checkpoints = list(backend.invalid)
     record.checkpoint_boundaries = list(backend.boundaries)
     record.operation_types = {op_id: (op.operation_type.value, op.name, op.sub_type) for op_id, op in backend.operations.items()}
+    record.parents = {op_id: op.parent_id for op_id, op in backend.operations.items()}
     record.injected_failure_decided = bool(backend.unrecovered_failures)
     record.failed_operations = _failed_operations(backend)
     return record

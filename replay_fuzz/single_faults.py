@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from replay_fuzz.classes import FaultClass
 from replay_fuzz.environments import HASH_SEEDS
 from replay_fuzz.runner import ExecutionRecord
 from replay_fuzz.schedule import Fault, FaultSpace, Schedule
@@ -21,22 +22,25 @@ if TYPE_CHECKING:
     from replay_fuzz.engine import Campaign, Found
 
 
-def single_fault_schedules(space: FaultSpace, landings: dict[Fault, int]) -> list[Schedule]:
-    """The single-fault pass: the straight run starting in the container an earlier execution left
-    behind, then each fault once, and for the faults in `landings` once more with the replay
-    landing cold (fresh module globals, the hash seed of that index)."""
-    schedules = [Schedule(warm_start=True)]
-    for fault in space.faults:
-        schedules.append(Schedule(faults=(fault,)))
-        if fault in landings:
-            schedules.append(Schedule(faults=(fault,), cold=((2, landings[fault]),)))
+def single_fault_schedules(classes: Sequence[FaultClass], landings: dict[Fault, int]) -> list[tuple[Schedule, bool]]:
+    """The single-fault pass, each schedule with whether it ends its class's points: the straight run
+    starting in the container an earlier execution left behind, then the chosen points of each class
+    once, and for the faults in `landings` once more with the replay landing cold (fresh module
+    globals, the hash seed of that index)."""
+    schedules = [(Schedule(warm_start=True), False)]
+    for fault_class in classes:
+        chosen = fault_class.chosen()
+        for index, fault in enumerate(chosen, start=1):
+            schedules.append((Schedule(faults=(fault,)), index == len(chosen)))
+            if fault in landings:
+                schedules.append((Schedule(faults=(fault,), cold=((2, landings[fault]),)), False))
     return schedules
 
 
-def run_single_faults(space: FaultSpace, numbered: Sequence[tuple[int, Schedule]], campaign: Campaign) -> Found:
-    """Run one part of the single-fault pass."""
+def run_single_faults(space: FaultSpace, numbered: Sequence[tuple[int, tuple[Schedule, bool]]], campaign: Campaign) -> Found:
+    """Run one part of the single-fault pass; a class counts as covered once its chosen points ran."""
     found: Found = {}
-    for number, schedule in numbered:
+    for number, (schedule, closes_class) in numbered:
         campaign.report.examples += 1
         for finding in campaign.findings(schedule):
             if finding.kind not in found:
@@ -51,6 +55,7 @@ def run_single_faults(space: FaultSpace, numbered: Sequence[tuple[int, Schedule]
                     f"user code caught a crash durable-fuzz injected ({space.describe(schedule)[0]}; schedule {number} of "
                     "the single-fault pass): a real crash ends the invocation, so such schedules test less than they "
                     "mean to (catch Exception, not BaseException, around durable operations)")
+        campaign.report.fault_classes_covered += closes_class
         campaign.tick(found)
     return found
 
@@ -81,14 +86,14 @@ def fired(fault: Fault, run: ExecutionRecord) -> bool:
     return fault.boundary in {*run.checkpoint_boundaries, *run.body_boundaries, *run.response_boundaries}
 
 
-def cold_landings(space: FaultSpace, every_fault: bool) -> dict[Fault, int]:
+def cold_landings(faults: Sequence[Fault], every_fault: bool) -> dict[Fault, int]:
     """The single faults whose replay also lands cold, with the hash seed index it lands on: every
     fault (--environments), or by default one per operation (a crash right after its first
     checkpoint), alternating between the other hash seeds so one order shared by chance cannot hide a bug."""
     if every_fault:
-        return dict.fromkeys(space.faults, 1)
+        return dict.fromkeys(faults, 1)
     chosen: dict[str, Fault] = {}
-    for fault in space.faults:
+    for fault in faults:
         if fault.action != "RESPONSE" and (fault.operation_id not in chosen or
                                            (fault.kind == "after" and chosen[fault.operation_id].kind != "after")):
             chosen[fault.operation_id] = fault

@@ -135,13 +135,15 @@ def test_an_unreadable_folder_is_reported_and_the_rest_is_linted(folder: Path, m
     assert out.startswith("src/bad.py:7:15: DUR101 ")
 
 
-@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm", "sigkill"])
 def test_an_interrupted_parallel_run_stops_at_once_and_leaves_no_worker(tmp_path: Path, stop: str) -> None:
+    """Ctrl-C and SIGTERM end the run at once; a parent killed outright (a CI timeout) takes its workers along."""
     source = FIXTURES / "callbacks_and_conditions.py"
     for index in range(PARALLEL_MIN_FILES * 2):
         shutil.copy(source, tmp_path / f"m{index:04d}.py")
     run = subprocess.Popen([*LINT, "check", "--jobs", "2", "."], cwd=tmp_path, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, start_new_session=True)
+    workers: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 30
         while len(workers := child_processes(run.pid)) < 2 and run.poll() is None and time.monotonic() < deadline:
@@ -150,16 +152,22 @@ def test_an_interrupted_parallel_run_stops_at_once_and_leaves_no_worker(tmp_path
         if stop == "ctrl-c":
             os.killpg(run.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole process group
         else:
-            os.kill(run.pid, signal.SIGTERM)
+            os.kill(run.pid, signal.SIGTERM if stop == "sigterm" else signal.SIGKILL)
         code = run.wait(timeout=15)
+        time.sleep(0.2)
+        left = [pid for pid in workers if _alive(pid)]
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
-    assert code == (130 if stop == "ctrl-c" else 128 + signal.SIGTERM)
+        for pid in workers:  # never leave a worker behind, even when the test fails
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert code == {"ctrl-c": 130, "sigterm": 128 + signal.SIGTERM, "sigkill": -signal.SIGKILL}[stop]
     assert b"Traceback" not in run.stderr.read()
-    time.sleep(0.2)
-    assert [pid for pid in workers if _alive(pid)] == []
+    assert left == []
 
 
 def _alive(pid: int) -> bool:
