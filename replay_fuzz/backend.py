@@ -110,6 +110,9 @@ class Backend:
     # The EXECUTION SUCCEED/FAIL checkpoint the SDK sends for a result too large for the
     # response: once stored, the execution has ended in the service with that result.
     ended_by: OperationUpdate | None = field(default=None, init=False)
+    # How much later than the service's time orchestration code runs: Lambda re-invokes a
+    # crashed invocation after a delay (replay_fuzz.clock).
+    lag_seconds: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         self.now = self.start

@@ -12,6 +12,7 @@ from __future__ import annotations
 import site
 import sys
 import sysconfig
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FunctionType, ModuleType
@@ -53,7 +54,7 @@ class Swap:
         """Looked for again only when modules were imported since the last look (cheap per run)."""
         seen, bindings = self._cache
         if seen != len(sys.modules):
-            bindings = [(module.__dict__, name, home_name) for module in list(sys.modules.values()) if _is_user_code(module)
+            bindings = [(module.__dict__, name, home_name) for module in list(sys.modules.values()) if is_user_module(module)
                         for name, value in list(module.__dict__.items()) if (home_name := self._home_name(value))]
             self._cache = (len(sys.modules), bindings)
         return bindings
@@ -66,8 +67,18 @@ class Swap:
         return mark[1] if mark and mark[0] == self.home.__name__ and mark[1] in self.originals else None
 
 
-def _is_user_code(module: ModuleType) -> bool:
+def is_user_module(module: ModuleType) -> bool:
+    """Whether `module` is the user's code: outside the standard library, the installed packages and this fuzzer."""
     path = getattr(module, "__file__", None)
     if not path or module.__name__.partition(".")[0] in _OWN_PACKAGES:
         return False
     return not path.startswith(_LIBRARIES)
+
+
+_OWN_FOLDERS = tuple(str(Path(__file__).resolve().parent.parent / package) for package in _OWN_PACKAGES)
+
+
+def is_library_file(filename: str) -> bool:
+    """Whether code from `filename` is a library's (standard library, installed packages, this
+    fuzzer, frozen modules) rather than the user's."""
+    return filename.startswith((*_LIBRARIES, *_OWN_FOLDERS, "<frozen"))

@@ -1,4 +1,4 @@
-"""The four checks: each compares one execution with the straight-through reference.
+"""The checks: each compares one execution with the straight-through reference.
 
 - nondeterminism: every invocation's operations, per parent context, must follow the
   recorded ones (type, subtype, name, and for unnamed operations the callable); the
@@ -10,6 +10,11 @@
   AT_MOST_ONCE step, or (with strict effects) repeated in any step.
 - swallowed-suspend: a suspension signalled inside an invocation that did not end
   PENDING (user code caught the SDK's SuspendExecution).
+- interrupted-step: a crash interrupted an AT_MOST_ONCE step whose retries were spent,
+  so the SDK failed it without running it again and the execution failed. That is the
+  semantics the code chose, not a replay bug; it is reported under its own name (and
+  not as the nondeterminism and outcome difference that follow from it) because the
+  execution still ends differently from the straight-through run.
 - state-mismatch (with --aws): what AWS holds after the execution differs from what
   it held after the straight-through run (see replay_fuzz.aws_state).
 
@@ -20,6 +25,7 @@ AWS calls are effects too: a `duplicate`-kind call is flagged on any repeat, a
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -28,7 +34,8 @@ from replay_fuzz.aws_effects import DUPLICATE, HARMLESS
 from replay_fuzz.effects import EffectCall
 from replay_fuzz.runner import ExecutionRecord, OperationRecord, execution_name
 
-KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend", "state-mismatch")
+KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend", "interrupted-step", "state-mismatch")
+_INTERRUPTED = re.compile(r"Step operation_id=(\S+) name=(.*?) was previously interrupted")
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,13 @@ class Difference:
     message: str
     reference: str = ""
     observed: str = ""
+    first_seen: str = ""  # when the run first met this kind of problem (schedule and seconds)
 
 
 def check(reference: ExecutionRecord, run: ExecutionRecord, strict_effects: bool = False) -> list[Difference]:
+    interrupted = _interrupted_step(reference, run)
+    if interrupted:
+        return interrupted + _effects(reference, run, strict_effects) + _swallowed_suspends(run) + _aws_state(reference, run)
     findings = _nondeterminism(reference, run) + _outcome(reference, run) + _effects(reference, run, strict_effects)
     return findings + _swallowed_suspends(run) + _aws_state(reference, run)
 
@@ -82,12 +93,29 @@ def _nondeterminism(reference: ExecutionRecord, run: ExecutionRecord) -> list[Di
     last = run.invocations[-1] if run.invocations else None
     if last is not None and run.outcome is not None:
         reached = {operation.operation_id for operation in last.operations}
-        for parent in {operation.parent for operation in last.operations}:
+        # The root context always: a final invocation that emitted nothing at all (a warm
+        # cache answering for the whole execution) stopped short of everything.
+        for parent in [None, *sorted({op.parent for op in last.operations} - {None})]:
             missing = [op for op in expected.get(parent, []) if op.operation_id not in reached]
             if missing:
-                return [Difference("nondeterminism", "the final invocation stopped short of the recorded operations",
+                what = "emitted no operation at all" if not last.operations else "stopped short of the recorded operations"
+                return [Difference("nondeterminism", f"the final invocation {what}",
                                 reference=", ".join(o.words() for o in missing), observed="(never reached)")]
     return []
+
+
+def _interrupted_step(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:
+    """The execution failed because the SDK would not re-run an interrupted AT_MOST_ONCE step (step.py:140-146)."""
+    if run.outcome is None or run.outcome.status != "FAILED" or reference.outcome == run.outcome:
+        return []
+    match = _INTERRUPTED.search(run.outcome.error or "")
+    if match is None or run.semantics.get(match.group(1)) != "AT_MOST_ONCE_PER_RETRY":
+        return []
+    name = match.group(2)
+    return [Difference("interrupted-step", f"a crash interrupted step {name!r}, which is AT_MOST_ONCE: by design the SDK "
+                       "does not run it again once its attempts are spent, so the execution failed (if it should "
+                       "recover, give the step a retry strategy with more attempts or catch the step's error)",
+                       *_around_first_difference(_words(reference), _words(run)))]
 
 
 def _outcome(reference: ExecutionRecord, run: ExecutionRecord) -> list[Difference]:

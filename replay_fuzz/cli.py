@@ -79,8 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fuzz even though the straight-through run fails (the failure is what the handler means to do)")
     parser.add_argument("--invocation-timeout", type=_seconds, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
     parser.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
-    parser.add_argument("--environments", action="store_true",
-                        help="run in forked Lambda-like environments: replays land warm or cold (fresh globals, another PYTHONHASHSEED)")
+    landing = parser.add_mutually_exclusive_group()
+    landing.add_argument("--environments", action="store_true", default=None,
+                         help="let the random search land replays cold too (by default only the single-fault pass does)")
+    landing.add_argument("--no-environments", dest="environments", action="store_false",
+                         help="run every replay in this process: no cold environments (fresh globals, another PYTHONHASHSEED)")
     parser.add_argument("--jobs", type=int, metavar="N",
                         help="processes fuzzing at once (default: every core; the report does not depend on it)")
     parser.add_argument("--aws", choices=KINDS, help="run every execution on AWS in memory (moto; pip install 'durable-lint[aws]')")

@@ -5,7 +5,8 @@
 2. Every class of single faults at the boundaries it crossed is run at three of its
    points (a class holds the alike points of a loop's iterations or a map's items, see
    replay_fuzz.classes; `--all-fault-points` runs every point), so a clean report can
-   say every class of single crash and suspend points was covered.
+   say every class of single crash and suspend points was covered; with environments,
+   some replays land cold and one execution starts warm (replay_fuzz.single_faults).
 3. Hypothesis draws schedules of up to three faults, with callback answers and
    seeds, and shrinks each problem it finds to a minimal schedule. Failures are kept
    in Hypothesis' example database, so the next run tries them first.
@@ -37,15 +38,17 @@ from replay_fuzz import capture, checks
 from replay_fuzz.aws import AwsSandbox
 from replay_fuzz.aws import with_hint as with_aws_hint
 from replay_fuzz.campaign import Deadline, Slice, left_out
-from replay_fuzz.classes import FaultClass, every_point, fault_classes
+from replay_fuzz.classes import every_point, fault_classes
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
+from replay_fuzz.module_state import ModuleState
 from replay_fuzz.reference import failure as reference_failure
 from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
 from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards, working_on
+from replay_fuzz.single_faults import cold_landings, run_single_faults, single_fault_schedules
 from replay_fuzz.worker import stop_worker
 
 T = TypeVar("T")
@@ -85,7 +88,15 @@ class Campaign:
     deadline: Deadline = Deadline()  # when the search stops (--max-time)
     last_output: str = ""  # what the code under test printed in the latest execution
     aws: AwsSandbox | None = None  # AWS in memory: reset and set up before each execution
-    _references: dict[Schedule, ExecutionRecord] = field(default_factory=dict)
+    cold_search: bool = False  # the search draws cold landings too (--environments), not only the single-fault pass
+    module_state: ModuleState | None = None  # the project's module globals as imported: each execution here starts from them
+    _references: dict[tuple[Schedule, bool], ExecutionRecord] = field(default_factory=dict)
+    last_run: ExecutionRecord | None = None  # the execution `findings` checked last
+    started: float = field(default_factory=time.monotonic)  # when fuzzing this event began
+
+    def seconds(self) -> float:
+        """Seconds since fuzzing this event began (the same clock in forked shards)."""
+        return time.monotonic() - self.started
 
     @contextlib.contextmanager
     def guarded(self) -> Iterator[None]:
@@ -100,25 +111,40 @@ class Campaign:
             self.ticked = now
             self.progress((self.report.examples, self.report.executions, tuple(found)))
 
-    def run(self, schedule: Schedule) -> ExecutionRecord:
+    def run(self, schedule: Schedule, remote: bool = False) -> ExecutionRecord:
+        """One execution: in this process from clean module globals, or (when it lands cold, or
+        `remote`) in forked environments; after an earlier one in the same container if the
+        schedule starts warm (AWS in memory is set up anew for this one all the same)."""
+        environments = self.environments if remote or schedule.cold else None
+        if self.module_state is not None:
+            self.module_state.restore()
+        start = capture.mark()
+        if schedule.warm_start:
+            if self.aws is not None:
+                self.aws.prepare()
+            self._count(run_execution(self.handler, self.event, Schedule(seed=schedule.seed + 1), self.options))
         if self.aws is not None:
             self.aws.prepare()
-        start = capture.mark()
-        record = run_execution(self.handler, self.event, schedule, self.options, self.environments)
+        record = run_execution(self.handler, self.event, schedule, self.options, environments)
         record.output = self.last_output = capture.since(start)
         if self.aws is not None:
             record.aws_state = self.aws.snapshot()
+        return self._count(record)
+
+    def _count(self, record: ExecutionRecord) -> ExecutionRecord:
         self.report.executions += 1
         self.report.invocations += len(record.invocations)
         self.report.refused += record.refused
         return record
 
-    def reference(self, callbacks: tuple[tuple[str, str], ...] = (), pins: tuple[tuple[str, int], ...] = ()) -> ExecutionRecord:
-        """The straight-through run for these callback answers and pinned steps (computed once)."""
+    def reference(self, callbacks: tuple[tuple[str, str], ...] = (), pins: tuple[tuple[str, int], ...] = (),
+                  remote: bool = False) -> ExecutionRecord:
+        """The straight-through run for these callback answers and pinned steps (computed once), in
+        this process or, for schedules that land cold, in a fresh environment as they start."""
         straight = Schedule(callbacks=callbacks, pins=pins)
-        if straight not in self._references:
-            self._references[straight] = self.run(straight)
-        return self._references[straight]
+        if (straight, remote) not in self._references:
+            self._references[(straight, remote)] = self.run(straight, remote)
+        return self._references[(straight, remote)]
 
     def silence(self) -> float:
         """How long a worker may send nothing: each invocation ends or times out well within it."""
@@ -135,7 +161,7 @@ class Campaign:
         except ShardDied as died:
             raise StraightRunFailed(f"the straight-through run on the event {json.dumps(self.event, default=str)[:60]} "
                                     f"ended its process: it {died.how} (os._exit or a signal in the code under test)") from None
-        self._references[Schedule()] = record
+        self._references[(Schedule(), False)] = record
         self.report.references.append(reference_summary(record))
         why = reference_failure(record, self.event, self.report.refused[before:])
         if why is not None and (record.outcome is None or not self.allow_failing_reference):
@@ -145,10 +171,10 @@ class Campaign:
     def findings(self, schedule: Schedule) -> list[checks.Difference]:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
         working_on(schedule)  # named in the report if it ends the process running it
-        run = self.run(schedule)
+        run = self.last_run = self.run(schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
-        expected = self.reference(schedule.callbacks, pins)
+        expected = self.reference(schedule.callbacks, pins, bool(schedule.cold))
         if expected.outcome is None:  # this schedule's own reference hung: a problem of this schedule, with its token
             return [checks.Difference("outcome-mismatch", "the straight-through run with this schedule's callback answers "
                                       f"and step draws did not finish: {expected.unfinished}",
@@ -178,6 +204,7 @@ class Campaign:
 
 SILENCE_MARGIN = 10.0  # seconds a worker may be silent beyond two invocation timeouts (forks, Hypothesis' own work)
 SHARDS = 4  # parts of each phase, fixed so that results do not depend on how many run at once
+COLD_SHARDS = 2  # parts of the single-fault pass's cold landings (few, and each part forks environments)
 
 Found = dict[str, tuple[Schedule, checks.Difference, str]]  # per kind: schedule, difference, output
 
@@ -214,6 +241,8 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         space = campaign.fault_space()
     if replay is not None:
         campaign.report.examples += 1
+        if replay.cold and campaign.environments is not None:
+            campaign.environments.wait_ready()
         try:
             findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
         except (ShardDied, ShardSilent) as ended:
@@ -223,8 +252,11 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     campaign.report.fault_points += len(space.faults)
     campaign.report.fault_classes += len(classes)
     classes = campaign.slice.mine(classes)
+    chosen = [fault for fault_class in classes for fault in fault_class.chosen()]
+    singles = list(enumerate(single_fault_schedules(
+        classes, cold_landings(chosen, campaign.cold_search) if campaign.environments else {}), start=1))
     work: list[Callable[[Campaign], Found]] = [
-        functools.partial(_single_faults, part) for part in _parts(classes, SHARDS) if part]
+        functools.partial(run_single_faults, space, part) for part in _parts([s for s in singles if not s[1][0].cold], SHARDS) if part]
     # A shard left no new examples still replays the failures it saved (Hypothesis ignores
     # the database under a seed), so they are tried first whatever --max-examples says.
     replays_saved = database is not None and seed is None
@@ -233,23 +265,38 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     work += [functools.partial(_search, space, len(search_parts[index]), None if seed is None else seed * len(search_parts) + index,
                                database, index) for index in mine]
     planned = sum(len(search_parts[index]) for index in mine)
-    landings = 2 if campaign.environments else 1
-    ticker = _Ticker(campaign.report, progress, expected=sum(len(c.chosen()) for c in classes) * landings + planned)
+    # Cold landings last: the zygotes start while the work above runs (unless the search lands cold too).
+    cold = [functools.partial(run_single_faults, space, part)
+            for part in _parts([s for s in singles if s[1][0].cold], COLD_SHARDS) if part]
+    batches = [work + cold] if campaign.cold_search else [work, cold]
+    ticker = _Ticker(campaign.report, progress, expected=len(singles) + planned)
     finished: dict[int, ShardResult[Found]] = {}
+    everything = [part for batch in batches for part in batch]
     interrupted = False
     try:
-        run_shards([_shard(campaign, part) for part in work], jobs, ticker, finished, silence=campaign.silence())
+        for offset, batch in zip([0, len(batches[0])], batches, strict=False):
+            if batch and batch is not work and campaign.environments is not None:
+                campaign.environments.wait_ready()
+                with campaign.guarded():  # once here rather than in every shard (the code runs in an environment)
+                    campaign.reference(remote=True)
+            done: dict[int, ShardResult[Found]] = {}
+            try:
+                run_shards([_shard(campaign, part) for part in batch], jobs,
+                           lambda shard, counts, offset=offset: ticker(shard + offset, counts), done,
+                           silence=campaign.silence())
+            finally:
+                finished.update({index + offset: result for index, result in done.items()})
     except KeyboardInterrupt:
         interrupted = True
-        ticker.count_unfinished(set(range(len(work))) - set(finished))
+        ticker.count_unfinished(set(range(len(everything))) - set(finished))
         raise
     except (ShardDied, ShardSilent) as ended:
         if not isinstance(ended.work, Schedule):
             raise
         # The schedule that ended its worker is a problem; the other workers were stopped with it.
-        ticker.count_unfinished(set(range(len(work))) - set(finished))
+        ticker.count_unfinished(set(range(len(everything))) - set(finished))
         campaign.report.notes.append("the run stopped early: a schedule ended the worker process running it")
-        finished[len(work)] = ShardResult({"outcome-mismatch": (ended.work, _ended(campaign, ended), "")},
+        finished[len(everything)] = ShardResult({"outcome-mismatch": (ended.work, _ended(campaign, ended), "")},
                                           Report(campaign.target))
     finally:  # what finished counts, also in the partial report of an interrupted run
         for index in sorted(finished):
@@ -302,9 +349,10 @@ def simplest_per_kind(founds: Sequence[Found]) -> Found:
     return chosen
 
 
-def _complexity(schedule: Schedule) -> tuple[int, int, int]:
-    """How much happens in a schedule: faults, callbacks answered other than with success, cold starts."""
-    return (len(schedule.faults), sum(kind != "success" for _, kind in schedule.callbacks), len(schedule.cold))
+def _complexity(schedule: Schedule) -> tuple[int, int, int, int]:
+    """How much happens in a schedule: faults, callbacks answered other than with success, cold starts, a warm start."""
+    return (len(schedule.faults), sum(kind != "success" for _, kind in schedule.callbacks), len(schedule.cold),
+            int(schedule.warm_start))
 
 
 def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
@@ -312,24 +360,6 @@ def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     size, extra = divmod(len(items), count)
     bounds = [index * size + min(index, extra) for index in range(count + 1)]
     return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
-
-
-def _single_faults(classes: Sequence[FaultClass], campaign: Campaign) -> Found:
-    """The chosen points of each class once (and, with environments, once more with the replay landing
-    cold on another hash seed); a class counts as covered once its chosen points ran."""
-    found: Found = {}
-    landings = [()] + ([((2, 1),)] if campaign.environments else [])
-    for fault_class in classes:
-        for fault in fault_class.chosen():
-            campaign.report.fault_points_exercised += 1
-            for cold in landings:
-                schedule = Schedule(faults=(fault,), cold=cold)
-                campaign.report.examples += 1
-                for finding in campaign.findings(schedule):
-                    found.setdefault(finding.kind, (schedule, finding, campaign.last_output))
-            campaign.tick(found)
-        campaign.report.fault_classes_covered += 1
-    return found
 
 
 class _ProblemFound(Exception):
@@ -343,13 +373,14 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
             campaign: Campaign) -> Found:
     """One shard of the Hypothesis search: its own examples, seed and place in the example database."""
     found: Found = {}
+    first_seen: dict[str, str] = {}
 
     # derandomize=False: Hypothesis loads a `ci` profile wherever a CI variable is set, and its
     # derandomize=True would give every shard the same schedules. `seed` alone decides randomness.
     @settings(max_examples=max(max_examples, 1), deadline=None, database=database, verbosity=Verbosity.quiet,
               suppress_health_check=list(HealthCheck), report_multiple_bugs=True, print_blob=False, derandomize=False,
               phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
-    @given(space.schedules(environments=campaign.environments is not None))
+    @given(space.schedules(environments=campaign.environments is not None and campaign.cold_search))
     def search(schedule: Schedule) -> None:
         if campaign.deadline.passed():
             reject()  # past --max-time: drawn, never run (Hypothesis soon stops drawing)
@@ -359,7 +390,10 @@ def _search(space: FaultSpace, max_examples: int, seed: int | None, database: Ex
         campaign.tick(found)
         if findings:
             first = findings[0]
-            found[first.kind] = (schedule, first, campaign.last_output)  # the last failing call per kind is the shrunk one
+            seen = first_seen.setdefault(first.kind, f"random schedule {campaign.report.examples} of search part {shard + 1}, "
+                                                     f"{campaign.seconds():.1f} s into the run")
+            # the last failing call per kind is the shrunk one; it keeps when the kind was first seen
+            found[first.kind] = (schedule, dataclasses.replace(first, first_seen=seen), campaign.last_output)
             raise _PROBLEM_CLASSES[first.kind](first.message)
 
     if seed is not None:
@@ -393,10 +427,21 @@ def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding:
         command += ["--effect", effect]
     if campaign.aws is not None:
         command += ["--aws", "moto"] + (["--setup", campaign.aws.setup_name] if campaign.aws.setup_name else [])
-    command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * (campaign.environments is not None)
+    command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * campaign.cold_search
     command += ["--replay", schedule.token()]
     return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
-                   finding.reference, finding.observed, schedule.token(), output)
+                   finding.reference, finding.observed, schedule.token(), output, finding.first_seen,
+                   _python_replay(campaign, schedule))
+
+
+def _python_replay(campaign: Campaign, schedule: Schedule) -> str:
+    """The `fuzz(...)` call that runs `schedule` again, for a test."""
+    handler = getattr(campaign.handler, "__name__", "handler")
+    arguments = [handler, f"events=[{campaign.event!r}]"]
+    arguments += [f"effects={list(campaign.effects)!r}"] * bool(campaign.effects)
+    arguments += ["strict_effects=True"] * campaign.strict_effects + ["environments=True"] * campaign.cold_search
+    arguments.append(f"replay={schedule.token()!r}")
+    return f"from {campaign.handler.__module__} import {handler}; fuzz({', '.join(arguments)})"
 
 
 class _Ticker:

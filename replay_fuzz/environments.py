@@ -93,6 +93,7 @@ class EnvironmentPool:
         self._aws = aws
         self._owner = os.getpid()
         self._zygotes: dict[int, subprocess.Popen[str]] = {}
+        self._ready = False
         self._listen()
 
     def _listen(self) -> None:
@@ -104,11 +105,18 @@ class EnvironmentPool:
         self._forking: dict[int, int] = dict.fromkeys(range(len(HASH_SEEDS)), 0)
 
     def start(self) -> None:
-        """Start the zygotes, side by side, before any environment is asked for (and before the
-        fuzzer forks its shards, which share them)."""
+        """Start the zygotes, side by side, without waiting for them (they import while the fuzzer
+        does work that needs no environment); `wait_ready` before any environment is asked for,
+        and before the fuzzer forks shards that ask for them."""
         self._zygotes = {index: self._spawn(index) for index in range(len(HASH_SEEDS))}
-        for zygote in self._zygotes.values():  # all are recorded first, so close() stops them if one fails
-            self._await_ready(zygote)
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        """Wait until every zygote has started (once; raises EnvironmentStartFailed if one could not)."""
+        if not self._ready:
+            for zygote in self._zygotes.values():  # all are recorded first, so close() stops them if one fails
+                self._await_ready(zygote)
+            self._ready = True
 
     def new_environment(self, seed_index: int) -> Environment:
         """A fresh environment on this hash seed; the next one is forked while it works."""

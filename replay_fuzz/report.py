@@ -20,6 +20,8 @@ class Problem:
     observed: str = ""
     token: str = ""
     output: str = ""  # what the code under test printed in this schedule's execution
+    first_seen: str = ""  # when the run first met this kind of problem: schedule number and seconds
+    replay_python: str = ""  # the Python line that runs this schedule again
 
     def text(self, show_output: bool = False) -> str:
         lines = [f"[{self.kind}] {self.message}", "  schedule:"]
@@ -28,13 +30,18 @@ class Problem:
             lines += ["  first difference:", f"    straight-through run: {self.reference}", f"    this schedule:        {self.observed}"]
         if self.output.strip():
             lines += ["  output of the code under test:"] + [f"    | {line}" for line in self.output.rstrip().splitlines()]
+        if self.first_seen:
+            lines.append(f"  first seen: {self.first_seen}")
         lines.append(f"  reproduce: {self.reproduce}")
+        if self.replay_python:
+            lines.append(f"  in Python: {self.replay_python}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "schedule": list(self.schedule),
                 "reproduce": self.reproduce, "reference": self.reference, "observed": self.observed,
-                "replay": self.token, "output": self.output}
+                "replay": self.token, "output": self.output, "first_seen": self.first_seen,
+                "replay_python": self.replay_python}
 
 
 @dataclass
@@ -65,9 +72,11 @@ class Report:
         self.fault_classes_covered += part.fault_classes_covered
         self.searched += part.searched
         self.refused += part.refused
+        self.notes += [note for note in part.notes if note not in self.notes]
 
     def raise_if_problems(self) -> None:
-        """Fail a test with the readable report when a problem was found."""
+        """Fail a test with the readable report when a problem was found (pytest shows no frame of ours)."""
+        __tracebackhide__ = True
         if self.problems:
             raise AssertionError(self.text())
 
@@ -112,6 +121,7 @@ def combined(target: str, reports: list[Report]) -> dict[str, object]:
     totals, the first handler's reference, every problem, and each handler's own report."""
     handlers = [report.as_dict() for report in reports]
     total = Report(target)
+    notes = []
     for report in reports:
         total.add(report)
         total.fault_points += report.fault_points
@@ -119,7 +129,8 @@ def combined(target: str, reports: list[Report]) -> dict[str, object]:
         total.elapsed_s += report.elapsed_s
         total.problems += report.problems
         total.references += report.references
-        total.notes += [f"{report.target}: {note}" if len(reports) > 1 else note for note in report.notes]
+        notes += [f"{report.target}: {note}" if len(reports) > 1 else note for note in report.notes]
+    total.notes = notes
     document = total.as_dict()
     document.pop("references", None)
     document["handlers"] = handlers

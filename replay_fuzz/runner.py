@@ -11,8 +11,10 @@ the schedule's seed: randomness is seeded anew for each invocation of orchestrat
 code and for each run of a step body (see replay_fuzz.entropy). A run whose steps
 re-ran is compared with a *pinned* straight-through run whose step bodies draw what
 this run's checkpointed runs drew.
-Time is virtual: it starts at a fixed instant, is frozen while code runs, and
-moves only by waits and retry delays (see replay_fuzz.clock).
+Time is virtual: the service's starts at a fixed instant and moves only by waits and
+retry delays; orchestration code's also lags behind crashed invocations and moves with
+the time code takes (see replay_fuzz.clock). Each invocation gets Lambda's context
+anew (replay_fuzz.lambda_context).
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from aws_durable_execution_sdk_python.lambda_service import OperationAction, Ope
 from replay_fuzz import effects, entropy, guard, hooks, shards
 from replay_fuzz.callsite import call_site
 from replay_fuzz.backend import Backend, CallbackOutcome, InjectedCrash, InvalidCheckpoint, null_invoke_result
-from replay_fuzz.clock import virtual_time
+from replay_fuzz.clock import LAMBDA_RETRY_LAG, step_body, virtual_time
 from replay_fuzz.environments import Environment, EnvironmentPool
+from replay_fuzz.lambda_context import LambdaContext
 from replay_fuzz.schedule import LOST_RESPONSE, Schedule
 from replay_fuzz.worker import run_abandonable
 
@@ -181,7 +184,8 @@ class _Observer:
         else:
             effects.enter_step(op, self.record.semantics.get(op), runs)
             try:
-                with entropy.step_randomness(f"step:{op}:{self.schedule.body_seed_index(op, runs)}"):
+                key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
+                with entropy.step_randomness(key), step_body(key):
                     result = body()
             finally:
                 effects.leave_step()
@@ -202,21 +206,8 @@ class _Observer:
             self.invocation.suspends -= 1  # the SDK's batch executor took it over
 
 
-class _LambdaContext:
-    """What the SDK reads from Lambda's context object."""
-
-    def __init__(self, invocation: int) -> None:
-        self.aws_request_id = f"fuzz-request-{invocation}"
-        self.function_name = "durable-fuzz"
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = FUNCTION_ARN
-        self.memory_limit_in_mb = 128
-        self.log_group_name = "/aws/lambda/durable-fuzz"
-        self.log_stream_name = f"fuzz/{invocation}"
-        self.tenant_id = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
+def _lambda_context(backend: Backend, number: int, schedule: Schedule) -> LambdaContext:
+    return LambdaContext(FUNCTION_ARN, backend.arn, number, schedule.seed)
 
 
 def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, options: RunOptions,
@@ -237,6 +228,8 @@ def run_execution(handler: Callable[..., Any], event: Any, schedule: Schedule, o
                else _Local(handler, schedule, record, backend, direct))
     with invoker:
         for number in range(1, options.max_invocations + 1):
+            if record.invocations and record.invocations[-1].crash is not None:
+                backend.lag_seconds += LAMBDA_RETRY_LAG  # Lambda re-invokes a crashed invocation later
             invocation = Invocation()
             record.invocations.append(invocation)
             output = invoker.invoke(number, invocation, options.invocation_timeout)
@@ -340,11 +333,11 @@ class _Local:
 
     def invoke(self, number: int, invocation: Invocation, timeout: float) -> Any:
         self.observer.invocation = invocation
-        self.clock.move_to(self.backend.now)
+        self.clock.start_invocation()
         with _orchestration_randomness(self.schedule, number):
             if self.direct:
-                return self.handler(_invocation_input(self.backend), _LambdaContext(number))
-            return _invoke(self.handler, self.backend, number, invocation, timeout)
+                return self.handler(_invocation_input(self.backend), _lambda_context(self.backend, number, self.schedule))
+            return _invoke(self.handler, self.backend, number, invocation, timeout, self.schedule)
 
 
 @dataclass(frozen=True)
@@ -399,7 +392,7 @@ class _Remote:
         request = RemoteRequest(number, self.backend, self.schedule, self.options,
                                 dict(self.record.body_runs), dict(self.record.semantics))
         try:
-            result = self.environment.invoke(request, timeout)
+            result = self.environment.invoke(request, timeout + ENVIRONMENT_MARGIN)
         except (EOFError, OSError):  # the process ended: as in Lambda, the invocation failed and is retried
             self.environment = None
             invocation.crash = ("its execution environment's process ended "
@@ -436,7 +429,8 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
     with (hooks.observing(observer), effects.recording(record.effects), virtual_time(backend),
           guard.refuse_network(refused) if guard.guarding() else contextlib.nullcontext(),
           _orchestration_randomness(request.schedule, request.number)):
-        output, crash = _run_invocation(lambda: handler(_invocation_input(backend), _LambdaContext(request.number)))
+        context = _lambda_context(backend, request.number, request.schedule)
+        output, crash = _run_invocation(lambda: handler(_invocation_input(backend), context))
     return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
                         record.nondeterminism, record.effects, record.semantics, refused)
 
@@ -446,15 +440,18 @@ def _orchestration_randomness(schedule: Schedule, number: int) -> contextlib.Abs
     return entropy.invocation_randomness(f"orchestration:{schedule.seed}:{number}")
 
 
+# Seconds an environment gets beyond the invocation timeout: the forked process's first run
+# and the hand-over of the backend's state are not the handler's time.
+ENVIRONMENT_MARGIN = 2.0
 _PENDABLE = frozenset({OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE})
 _HUNG = object()
 
 
 def _invoke(handler: Callable[..., Any], backend: Backend, number: int, invocation: Invocation,
-            timeout: float) -> Any:
+            timeout: float, schedule: Schedule) -> Any:
     """One invocation; None if it crashed, _HUNG if it did not return in time."""
-    event = _invocation_input(backend)
-    finished, outcome = run_abandonable(lambda: _run_invocation(lambda: handler(event, _LambdaContext(number))), timeout)
+    event, context = _invocation_input(backend), _lambda_context(backend, number, schedule)
+    finished, outcome = run_abandonable(lambda: _run_invocation(lambda: handler(event, context)), timeout)
     if not finished:
         return _HUNG
     output, crash = outcome

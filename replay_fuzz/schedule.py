@@ -26,10 +26,12 @@ import base64
 import json
 import zlib
 from dataclasses import dataclass, field
-
-from hypothesis import strategies as st
+from typing import TYPE_CHECKING
 
 from replay_fuzz.environments import HASH_SEEDS
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 CHECKPOINT_FAULTS = ("drop", "after", "revoke")
 BODY_FAULTS = ("crash-before", "crash-after", "fail")
@@ -61,6 +63,9 @@ class Schedule:
     # (invocation number, hash seed index): that invocation lands in a fresh (cold)
     # execution environment; every other invocation stays in the one before (warm).
     cold: tuple[tuple[int, int], ...] = ()
+    # The execution starts in the warm container an earlier execution of the same event
+    # ran in (its module globals kept), instead of a fresh one.
+    warm_start: bool = False
 
     def environment_for(self, number: int) -> int | None:
         """The hash seed index of a cold start at invocation `number` (the first is always fresh)."""
@@ -81,8 +86,10 @@ class Schedule:
 
     def token(self) -> str:
         """A compact, URL-safe encoding of this schedule for `--replay`."""
-        data = {"f": [[f.kind, f.operation_id, f.action, f.occurrence] for f in self.faults],
+        data: dict[str, object] = {"f": [[f.kind, f.operation_id, f.action, f.occurrence] for f in self.faults],
                 "c": [list(c) for c in self.callbacks], "s": self.seed, "e": [list(e) for e in self.cold]}
+        if self.warm_start:
+            data["w"] = 1
         return base64.urlsafe_b64encode(zlib.compress(json.dumps(data, separators=(",", ":")).encode())).decode()
 
     @classmethod
@@ -96,7 +103,7 @@ class Schedule:
             faults = tuple(Fault(str(k), str(o), str(a), int(n)) for k, o, a, n in data["f"])
             callbacks = tuple((str(o), str(k)) for o, k in data["c"])
             cold = tuple((int(n), int(i)) for n, i in data.get("e", []))
-            schedule = cls(faults, callbacks, int(data["s"]), cold=cold)
+            schedule = cls(faults, callbacks, int(data["s"]), cold=cold, warm_start=bool(data.get("w")))
         except (ValueError, KeyError, TypeError, zlib.error, RecursionError) as error:
             raise ValueError(f"not a durable-fuzz replay token ({type(error).__name__})") from None
         schedule._validate()
@@ -139,7 +146,9 @@ class FaultSpace:
 
     def describe(self, schedule: Schedule) -> list[str]:
         """The schedule in words, one line per fault or callback answer."""
-        lines = [self._fault_words(f) for f in schedule.faults]
+        lines = ["the execution starts in a warm container an earlier execution of the same event ran in "
+                 "(module globals kept)"] if schedule.warm_start else []
+        lines += [self._fault_words(f) for f in schedule.faults]
         lines += [f"{self._label(op)} is answered with a {kind}" for op, kind in schedule.callbacks if kind != "success"]
         lines += [f"invocation {number} lands in a fresh execution environment (PYTHONHASHSEED={HASH_SEEDS[index]})"
                   for number, index in schedule.cold]
@@ -172,6 +181,8 @@ class FaultSpace:
 
     def schedules(self, environments: bool = False) -> st.SearchStrategy[Schedule]:
         """Hypothesis strategy: up to MAX_FAULTS faults, callback answers, a seed, and cold starts."""
+        from hypothesis import strategies as st  # here: execution environments import this module, not Hypothesis
+
         cold = (st.lists(st.tuples(st.integers(2, 4), st.integers(0, len(HASH_SEEDS) - 1)), max_size=2,
                          unique_by=lambda c: c[0]).map(lambda cs: tuple(sorted(cs))) if environments else st.just(()))
         if not self.faults:

@@ -82,9 +82,15 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.path[:0] = [p for p in setup["sys_path"] if p not in sys.path]
+    # time-machine imports pytest for its plugin if it can (a fifth of a zygote's start-up);
+    # no environment needs that plugin, and the target may still import pytest itself.
+    had_pytest, sys.modules["pytest"] = "pytest" in sys.modules, None  # type: ignore[assignment]
     from replay_fuzz import guard, hooks
     from replay_fuzz.effects import install_effects
     from replay_fuzz.target import load_target
+
+    if not had_pytest:
+        del sys.modules["pytest"]
 
     if not setup.get("allow_network"):  # before the import: the module's own code is user code too
         guard.refuse_network_from_now()

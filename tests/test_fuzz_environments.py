@@ -17,16 +17,21 @@ from tests.fuzz_targets import clock_branch, correct, environment_bugs, planted
 from tests.helpers import child_processes
 
 
-def test_set_order_bug_is_reported_only_under_cold_starts() -> None:
-    warm_only = fuzz(environment_bugs.notify_regions, max_examples=20, seed=0, database=None)
-    assert warm_only.problems == []
-    report = fuzz(environment_bugs.notify_regions, max_examples=20, seed=0, database=None, environments=True)
+def test_set_order_bug_is_reported_by_default_and_only_with_cold_starts() -> None:
+    in_process = fuzz(environment_bugs.notify_regions, max_examples=20, seed=0, database=None, environments=False)
+    assert in_process.problems == []
+    report = fuzz(environment_bugs.notify_regions, max_examples=20, seed=0, database=None)
     problem = next(p for p in report.problems if p.kind == "nondeterminism")
-    assert any(f"fresh execution environment (PYTHONHASHSEED={HASH_SEEDS[1]})" in step for step in problem.schedule)
+    assert any(f"fresh execution environment (PYTHONHASHSEED={seed})" in step for step in problem.schedule for seed in HASH_SEEDS[1:])
     assert problem.reference.startswith("step 'notify-") and problem.observed.startswith("step 'notify-")
-    assert "--environments" in problem.reproduce
-    replayed = fuzz(environment_bugs.notify_regions, replay=problem.token, database=None, environments=True)
+    assert "--environments" not in problem.reproduce  # the default run lands cold
+    replayed = fuzz(environment_bugs.notify_regions, replay=problem.token, database=None)
     assert [p.kind for p in replayed.problems][:1] == ["nondeterminism"]
+
+
+def test_environments_on_lets_the_search_land_cold_and_replays_say_so() -> None:
+    report = fuzz(environment_bugs.notify_regions, max_examples=20, seed=0, database=None, environments=True)
+    assert "--environments" in report.problems[0].reproduce
 
 
 def test_module_global_kept_warm_and_lost_cold() -> None:
@@ -84,10 +89,10 @@ def test_planted_effect_bug_is_still_found_across_processes() -> None:
 
 def test_a_hung_environment_is_killed_and_reported() -> None:
     from replay_fuzz.engine import StraightRunFailed
-    from tests.fuzz_targets import slow
+    from tests.fuzz_targets import stuck
 
     with pytest.raises(StraightRunFailed, match="did not finish within 0.5 s"):
-        fuzz(slow.sleepy, max_examples=0, database=None, environments=True, invocation_timeout=0.5)
+        fuzz(stuck.stuck, max_examples=0, database=None, environments=True, invocation_timeout=0.5)
 
 
 def test_a_handler_environments_cannot_import_is_one_clear_error_and_leaves_no_process() -> None:
@@ -98,3 +103,14 @@ def test_a_handler_environments_cannot_import_is_one_clear_error_and_leaves_no_p
     with pytest.raises(EnvironmentStartFailed, match="an execution environment could not start: .*defined_in_a_test"):
         fuzz(defined_in_a_test, max_examples=1, database=None, environments=True)
     assert [command for command in child_processes(os.getpid()).values() if "replay_fuzz.zygote" in command] == []
+
+
+def test_a_handler_environments_cannot_import_runs_in_process_by_default_and_says_so() -> None:
+    @durable_execution
+    def defined_in_a_test(event, context):
+        return context.step(lambda _: 1, name="one")
+
+    report = fuzz(defined_in_a_test, max_examples=1, database=None)
+    assert report.problems == []
+    assert any("did not land in cold environments" in note and "define the handler at module level" in note
+               for note in report.notes), report.notes

@@ -112,13 +112,13 @@ def test_guard_lets_loopback_through(tmp_path) -> None:
 
 
 def test_a_hanging_invocation_is_a_problem_not_a_hang() -> None:
-    import time
-
     from aws_durable_execution_sdk_python import durable_execution
+
+    from tests.fuzz_targets.stuck import block
 
     @durable_execution
     def hangs(event, context):
-        return context.step(lambda _: time.sleep(1.5) or "late", name="slow")
+        return context.step(lambda _: block(1.5) or "late", name="slow")
 
     from replay_fuzz.engine import StraightRunFailed
 

@@ -103,7 +103,8 @@ def test_a_pinned_reference_that_hangs_is_a_problem_of_its_schedule() -> None:
     straight = campaign.reference()
     step = next(op for op, (kind, _, _) in straight.operation_types.items() if kind == "STEP")
     # As if the straight-through run with this step's second draw pinned had hung:
-    campaign._references[Schedule(pins=((step, 2),))] = ExecutionRecord(Schedule(), unfinished="invocation 1 did not finish within 1 s")
+    hung = ExecutionRecord(Schedule(), unfinished="invocation 1 did not finish within 1 s")
+    campaign._references[(Schedule(pins=((step, 2),)), False)] = hung  # in this process (not a cold landing's)
     from replay_fuzz.schedule import Fault
 
     [difference] = campaign.findings(Schedule(faults=(Fault("crash-after", step, "BODY", 1),)))

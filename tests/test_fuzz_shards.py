@@ -22,7 +22,7 @@ from replay_fuzz.checks import Difference
 from replay_fuzz.engine import SHARDS, simplest_per_kind
 from replay_fuzz.schedule import Fault, Schedule
 from replay_fuzz.shards import run_shards
-from tests.fuzz_targets import planted
+from tests.fuzz_targets import planted, production_variety
 from tests.helpers import child_processes
 
 
@@ -87,7 +87,7 @@ def test_unseeded_shards_search_different_schedules(tmp_path: Path, monkeypatch:
 
 
 def test_a_problem_only_the_search_finds_is_reported_with_its_simplest_schedule() -> None:
-    report = fuzz(planted.third_invocation_differs, max_examples=200, seed=5, database=None, jobs=2)
+    report = fuzz(production_variety.third_invocation_differs, max_examples=200, seed=5, database=None, jobs=2)
     assert report.problems, report.text()
     problem = report.problems[0]
     assert problem.kind == "nondeterminism"
@@ -158,7 +158,7 @@ def test_an_exception_in_a_shard_is_raised_here() -> None:
 
 
 KILLED_FUZZER = """
-import sys, time
+import sys, threading
 sys.path.insert(0, {root!r})
 from aws_durable_execution_sdk_python import durable_execution
 from replay_fuzz import engine, fuzz
@@ -169,7 +169,7 @@ def body(_):
     global runs
     runs += 1
     if runs > 1:
-        time.sleep(120)  # only a re-run, so only in the shards: they are busy, not sending anything
+        threading.Event().wait(120)  # only a re-run, so only in the shards: they are busy, not sending anything
     return 1
 
 @durable_execution
