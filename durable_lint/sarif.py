@@ -97,7 +97,7 @@ def _without_asides(text: str) -> str:
 
 
 def _descriptor(rule: type) -> dict[str, object]:
-    from durable_lint.docs import help_url, section, summary
+    from durable_lint.docs import help_url, section
 
     return {
         "id": rule.code,

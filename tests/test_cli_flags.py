@@ -12,7 +12,6 @@ from xml.etree import ElementTree
 
 import pytest
 
-from durable_lint.cli import main
 from tests.test_cli import BAD, CLEAN, project, run, write  # noqa: F401  (project is a fixture)
 
 UNKNOWN_SET = """\
