@@ -21,7 +21,6 @@ moto is imported only when the sandbox opens (about 0.3 s), never on a run witho
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -93,17 +92,9 @@ def active() -> AwsSandbox | None:
 
 def resolve_setup(name: str) -> Callable[[], Any]:
     """The function `module:function` names (the target's folder is already on sys.path)."""
-    module_name, _, function_name = name.partition(":")
-    if not module_name or not function_name:
-        raise AwsError(f"--setup {name!r}: expected MODULE:FUNCTION, e.g. orders_setup:create_resources")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise AwsError(f"--setup {name!r}: cannot import {module_name!r} ({error})") from None
-    function = getattr(module, function_name, None)
-    if not callable(function):
-        raise AwsError(f"--setup {name!r}: {module_name} has no function {function_name!r}")
-    return function
+    from replay_fuzz.target import named_function
+
+    return named_function(name, "--setup", "orders_setup:create_resources", AwsError)
 
 
 @contextlib.contextmanager

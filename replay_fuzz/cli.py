@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from replay_fuzz import reaper
+from replay_fuzz.arguments import Parser, UsageError
+from replay_fuzz.arguments import events as parse_events
 from replay_fuzz.api import fuzz
 from replay_fuzz.aws import KINDS, AwsError
 from replay_fuzz.aws import with_hint as with_aws_hint
@@ -48,17 +50,8 @@ from replay_fuzz.shards import ShardDied, ShardSilent
 from replay_fuzz.target import TargetError, example_event, load_target, probe_import
 
 
-class UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see `durable-fuzz --help`)")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.",
+    parser = Parser(prog="durable-fuzz", description="Run a durable handler on the real SDK under crash and suspend schedules.",
                      epilog="Before a deploy: durable-fuzz compat|replay|pull --help (will the new code resume the executions in flight?)")
     parser.add_argument("--version", action="version", version=f"durable-fuzz {version('durable-lint')}")
     parser.add_argument("target", metavar="TARGET", help="path/to/module.py[:handler] or package.module[:handler]")
@@ -110,29 +103,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _json(text: str, what: str) -> Any:
-    def finite_only(constant: str) -> Any:
-        raise UsageError(f"{what}: {constant} is not JSON (events are sent as JSON, which has no {constant})")
-
-    try:
-        return json.loads(text, parse_constant=finite_only)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"{what}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
-    except RecursionError:
-        raise UsageError(f"{what}: nested too deeply to be an event") from None
-
-
-def _events(args: argparse.Namespace) -> list[Any] | None:
-    events = [_json(text, f"--event {text[:40]!r}") for text in args.event]
-    for path in args.event_file:
-        try:
-            text = path.read_text()
-        except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"--event-file {path}: {getattr(error, 'strerror', None) or error}") from None
-        events.append(_json(text, f"--event-file {path}"))
-    return events or None
-
-
 _stopped_by: list[str] = []  # the signal that interrupted the run
 
 
@@ -162,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Slice.parse(args.shard)
             except ValueError as error:
                 raise UsageError(str(error)) from None
-        events = _events(args)
+        events = parse_events(args)
         if args.replay:
             Schedule.from_token(args.replay)
         settings = load_settings()

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from replay_fuzz.arguments import Parser, UsageError
+from replay_fuzz.arguments import events as parse_events
 from replay_fuzz.compat import CompatProblem, CompatReport, check_states, parse_state_token
 from replay_fuzz.revisions import BaseError, old_code
 from replay_fuzz.runner import RunOptions
@@ -30,18 +32,9 @@ from replay_fuzz.target import TargetError, load_target, probe_import
 SUBCOMMANDS = ("compat", "replay", "pull")
 
 
-class UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="durable-fuzz", description="Check that new code can resume the executions in flight.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="durable-fuzz", description="Check that new code can resume the executions in flight.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     compat = commands.add_parser("compat", help="resume the old code's in-flight states with the new code",
                                  description="Run the old handler under every single fault and suspension, collect the "
                                              "states it leaves in flight, and resume each with the new handler.")
@@ -100,7 +93,7 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]:
-    events = _events(args)
+    events = parse_events(args)
     if args.state:
         try:
             parse_state_token(args.state)
@@ -170,20 +163,3 @@ def _replay(args: argparse.Namespace, options: RunOptions) -> CompatReport:
 def _has_handler(target: str) -> bool:
     head, _, tail = target.rpartition(":")
     return bool(head) and tail.isidentifier()
-
-
-def _events(args: argparse.Namespace) -> list[Any] | None:
-    events = []
-    for text in args.event:
-        try:
-            events.append(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise UsageError(f"--event {text!r}: not JSON ({error.msg} at column {error.colno})") from None
-    for path in args.event_file:
-        try:
-            events.append(json.loads(path.read_text()))
-        except OSError as error:
-            raise UsageError(f"--event-file {path}: {error.strerror}") from None
-        except json.JSONDecodeError as error:
-            raise UsageError(f"--event-file {path}: not JSON ({error.msg} at line {error.lineno})") from None
-    return events or None

@@ -12,13 +12,14 @@ without its StepContext argument).
 from __future__ import annotations
 
 import functools
-import importlib
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from replay_fuzz.target import named_function
 
 
 class EffectError(Exception):
@@ -101,16 +102,7 @@ def install_effects(effects: list[str | Callable[..., Any]]) -> list[str]:
     return their "module:function" names."""
     names = [effect if isinstance(effect, str) else _name_of(effect) for effect in effects]
     for name in names:
-        module_name, _, function_name = name.partition(":")
-        if not module_name or not function_name:
-            raise EffectError(f"--effect {name!r}: expected MODULE:FUNCTION, e.g. billing:charge")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise EffectError(f"--effect {name!r}: cannot import {module_name!r} ({error})") from None
-        original = getattr(module, function_name, None)
-        if not callable(original):
-            raise EffectError(f"--effect {name!r}: {module_name} has no function {function_name!r}")
+        original = named_function(name, "--effect", "billing:charge", EffectError)
         if getattr(original, "__durable_fuzz_effect__", False):
             continue
         body = _durable_step_body(original)

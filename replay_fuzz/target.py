@@ -143,3 +143,18 @@ def _example(annotation: Any, depth: int) -> Any:
     if origin is dict:
         return {}
     return {str: "example", int: 1, float: 1.0, bool: True, bytes: "", type(None): None}.get(annotation, {})
+
+
+def named_function(name: str, option: str, example: str, error: type[Exception]) -> Callable[..., Any]:
+    """The function `module:function` names for `option` (`--effect`, `--setup`), or `error` saying what is wrong."""
+    module_name, _, function_name = name.partition(":")
+    if not module_name or not function_name:
+        raise error(f"{option} {name!r}: expected MODULE:FUNCTION, e.g. {example}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as problem:
+        raise error(f"{option} {name!r}: cannot import {module_name!r} ({problem})") from None
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise error(f"{option} {name!r}: {module_name} has no function {function_name!r}")
+    return function
