@@ -42,15 +42,19 @@ def _logical_lines(source: str) -> dict[int, tuple[int, str]]:
     lines = source.splitlines(keepends=True)
     mapping: dict[int, tuple[int, str]] = {}
     first, last = len(lines) + 2, -1
+    code = False  # has the statement being gathered any code yet?
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             first, last = min(first, token.start[0]), max(last, token.end[0])
-            if token.type in (tokenize.NL, tokenize.NEWLINE):
+            code = code or token.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT)
+            # NL also breaks lines inside brackets: only a NEWLINE ends a statement; an NL
+            # ends a line that holds nothing but a comment or white space.
+            if token.type == tokenize.NEWLINE or (token.type == tokenize.NL and not code):
                 joined = "".join(lines[first - 1 : last])
                 mapping.update(dict.fromkeys(range(first, last + 1), (first, joined)))
-                first, last = len(lines) + 2, -1
+                first, last, code = len(lines) + 2, -1, False
     except (tokenize.TokenError, SyntaxError):
         return {n: (n, line) for n, line in enumerate(lines, start=1)}
     return mapping

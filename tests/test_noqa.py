@@ -50,7 +50,7 @@ def test_flake8_disable_noqa_shows_everything_the_comments_hide(fixtures: Path) 
                            capture_output=True, text=True)
     found = _parsed(shown.stdout)
     assert {path for path, _, _ in found} >= {"inline.py", "file_flake8.py", "file_durable_lint.py"}
-    assert sum(path == "inline.py" and code == "DUR101" for path, _, code in found) == 10
+    assert sum(path == "inline.py" and code == "DUR101" for path, _, code in found) == 12
 
 
 def test_unused_noqa_is_opt_in(fixtures: Path, capsys) -> None:

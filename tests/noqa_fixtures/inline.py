@@ -23,4 +23,11 @@ def handler(event, context):
     j = (
         time.time()  # noqa: DUR101
     )
-    return context.step(lambda _: [a, b, c, d, e, f, g, h, i, j, str(uuid.uuid4())], name="x")
+    k = (
+        time.time()
+    )  # noqa: DUR101
+    m = max(  # noqa: DUR101
+        time.time(),
+        0,
+    )
+    return context.step(lambda _: [a, b, c, d, e, f, g, h, i, j, k, m, str(uuid.uuid4())], name="x")
