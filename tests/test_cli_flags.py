@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from durable_lint.cli import main
 from tests.test_cli import BAD, CLEAN, project, run, write  # noqa: F401  (project is a fixture)
 
 UNKNOWN_SET = """\
@@ -221,3 +222,15 @@ def test_fixing_stdin_that_cannot_be_fixed_gives_the_source_back(project: Path, 
     code, out, err = run(capsys, "check", "--fix", "-")
     assert code == 2 and out == hard
     assert len(err.splitlines()) == 1 and err.startswith("durable-lint: error: -: cannot apply fixes")
+
+
+def test_nothing_to_check_is_said_not_passed(project: Path, capsys) -> None:
+    """A named file that the configuration excludes is not 'All checks passed!': it was never checked."""
+    (project / "pyproject.toml").write_text('[tool.durable-lint]\nexclude = ["bad.py"]\n')
+    write(project / "bad.py", BAD)
+    assert main(["check", "bad.py"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("durable-lint: warning: no Python files to check in bad.py (excluded by the configuration")
+    assert main(["check", "--output-format", "json", "bad.py"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
