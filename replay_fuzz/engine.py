@@ -47,9 +47,9 @@ from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.report import Problem, Report
 from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
-from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, run_shards, working_on
+from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, ShardStuck, run_shards, working_on
 from replay_fuzz.single_faults import cold_landings, run_single_faults, single_fault_schedules
-from replay_fuzz.worker import stop_worker
+from replay_fuzz.worker import abandoned_alive, stop_worker
 
 T = TypeVar("T")
 _PENDABLE_TYPES = ("WAIT", "CALLBACK", "CHAINED_INVOKE")
@@ -172,6 +172,9 @@ class Campaign:
         """Run `schedule` and check it against the straight-through run with the same step draws."""
         working_on(schedule)  # named in the report if it ends the process running it
         run = self.last_run = self.run(schedule)
+        if run.unfinished and abandoned_alive():
+            raise ShardStuck(f"{run.unfinished} and never returned: user code still runs in a thread that cannot "
+                             "be stopped", schedule)
         steps = {op for op, (kind, _, _) in run.operation_types.items() if kind == "STEP"}
         pins = tuple(sorted((op, runs) for op, runs in run.body_runs.items() if runs > 1 and op in steps))
         expected = self.reference(schedule.callbacks, pins, bool(schedule.cold))
@@ -245,7 +248,7 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
             campaign.environments.wait_ready()
         try:
             findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
-        except (ShardDied, ShardSilent) as ended:
+        except (ShardDied, ShardSilent, ShardStuck) as ended:
             findings, output = [_ended(campaign, ended)], ""
         return [_problem(campaign, space, replay, finding, output) for finding in findings]
     classes = every_point(space.faults) if campaign.all_fault_points else fault_classes(space.faults, campaign.reference())
@@ -290,12 +293,14 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         interrupted = True
         ticker.count_unfinished(set(range(len(everything))) - set(finished))
         raise
-    except (ShardDied, ShardSilent) as ended:
+    except (ShardDied, ShardSilent, ShardStuck) as ended:
         if not isinstance(ended.work, Schedule):
             raise
         # The schedule that ended its worker is a problem; the other workers were stopped with it.
         ticker.count_unfinished(set(range(len(everything))) - set(finished))
-        campaign.report.notes.append("the run stopped early: a schedule ended the worker process running it")
+        campaign.report.notes.append("the run stopped early: a schedule " + (
+            "left user code running in an invocation that never returned" if isinstance(ended, ShardStuck)
+            else "ended the worker process running it"))
         finished[len(everything)] = ShardResult({"outcome-mismatch": (ended.work, _ended(campaign, ended), "")},
                                           Report(campaign.target))
     finally:  # what finished counts, also in the partial report of an interrupted run
@@ -311,11 +316,14 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     return problems
 
 
-def _ended(campaign: Campaign, ended: ShardDied | ShardSilent) -> checks.Difference:
-    """The problem of a schedule whose execution ended (or froze) the process running it."""
-    how = f"it {ended.how}" if isinstance(ended, ShardDied) else str(ended)
+def _ended(campaign: Campaign, ended: ShardDied | ShardSilent | ShardStuck) -> checks.Difference:
+    """The problem of a schedule whose execution ended, froze or got stuck in the process running it."""
     straight = campaign.reference().outcome
-    return checks.Difference("outcome-mismatch", f"the execution ended the process running it: {how}",
+    if isinstance(ended, ShardStuck):
+        message = f"the execution hangs: {ended}"
+    else:
+        message = f"the execution ended the process running it: {f'it {ended.how}' if isinstance(ended, ShardDied) else ended}"
+    return checks.Difference("outcome-mismatch", message,
                              reference=straight.words() if straight else "(no outcome)", observed="(no outcome)")
 
 

@@ -51,6 +51,19 @@ class ShardSilent(Exception):
         self.work = work
 
 
+class ShardStuck(Exception):
+    """A schedule left user code running in a thread that cannot be stopped (an invocation that
+    never returned). It keeps running beside every later execution of that process, slowing and
+    disturbing them, so the shard stops there and the schedule is reported."""
+
+    def __init__(self, how: str, work: Any = None) -> None:
+        super().__init__(how, work)  # both in args, so it pickles back to the parent
+        self.how, self.work = how, work
+
+    def __str__(self) -> str:
+        return self.how
+
+
 class ShardTimedOut(Exception):
     """The shards did not finish within the time given (their children are killed)."""
 

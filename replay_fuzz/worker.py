@@ -27,8 +27,18 @@ def run_abandonable(call: Callable[[], T], timeout: float) -> tuple[bool, T | No
     if not finished:
         worker.retire()  # the next invocation gets a new worker
         _current_worker = None
+        _abandoned.append(worker.thread)
         return False, None
     return True, outcome["result"]
+
+
+_abandoned: list[threading.Thread] = []  # invocation threads left running user code
+
+
+def abandoned_alive() -> bool:
+    """Is an invocation thread that never returned still running user code in this process?"""
+    _abandoned[:] = [thread for thread in _abandoned if thread.is_alive()]
+    return bool(_abandoned)
 
 
 class _InvocationWorker:

@@ -55,6 +55,18 @@ def test_a_schedule_that_ends_its_worker_is_a_problem_with_a_replay_token() -> N
     assert json.loads(replayed.stdout)["problems"][0]["message"] == problem["message"]
 
 
+def test_the_first_schedule_whose_invocation_never_returns_ends_the_run() -> None:
+    """A spinning thread cannot be stopped: every later execution beside it would wait out its timeout."""
+    result = durable_fuzz(f"{HOSTILE}:spins_on_replay", *QUICK, "--max-examples", "50", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    [problem] = report["problems"]
+    assert problem["message"] == ("the execution hangs: invocation 2 did not finish within 0.5 s and never returned: "
+                                  "user code still runs in a thread that cannot be stopped")
+    assert "the run stopped early: a schedule left user code running in an invocation that never returned" in report["notes"]
+    assert report["examples"] < 10  # it stopped at the first hang, not after waiting out each of them
+
+
 def test_a_thread_left_running_does_not_keep_the_fuzzer_alive() -> None:
     result = durable_fuzz(f"{HOSTILE}:leaves_a_thread", *QUICK, timeout=60)
     assert result.returncode == 0, result.stderr

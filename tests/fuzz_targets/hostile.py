@@ -70,6 +70,16 @@ def exits_on_replay(event, context):
 
 
 @durable_execution
+def spins_on_replay(event, context):
+    context.step(lambda _: 1, name="first")
+    if context.is_replaying():  # each replay after a fault spins in orchestration code, forever
+
+        while True:
+            pass
+    return context.step(lambda _: 2, name="second")
+
+
+@durable_execution
 def sys_exit_in_a_step(event, context):
     return context.step(lambda _: sys.exit(4), name="exit")
 
