@@ -448,6 +448,8 @@ def _python_replay(campaign: Campaign, schedule: Schedule) -> str:
     arguments = [handler, f"events=[{campaign.event!r}]"]
     arguments += [f"effects={list(campaign.effects)!r}"] * bool(campaign.effects)
     arguments += ["strict_effects=True"] * campaign.strict_effects + ["environments=True"] * campaign.cold_search
+    if campaign.aws is not None:  # without AWS in memory the replayed run would fail on its first AWS call
+        arguments += ["aws='moto'"] + ([f"setup={campaign.aws.setup_name!r}"] if campaign.aws.setup_name else [])
     arguments.append(f"replay={schedule.token()!r}")
     return f"from {campaign.handler.__module__} import {handler}; fuzz({', '.join(arguments)})"
 

@@ -240,6 +240,8 @@ def test_the_shop_example_loses_stock_only_aws_in_memory_shows(capsys, monkeypat
     assert problems["state-mismatch"]["message"] == "dynamodb table inventory differs from the straight-through run's"
     assert (problems["state-mismatch"]["reference"], problems["state-mismatch"]["observed"]) == (
         '{"sku":"lamp"} => {"sku":"lamp","stock":"8"}', '{"sku":"lamp"} => {"sku":"lamp","stock":"6"}')
+    # the Python line replays on AWS in memory too, or it would fail on its first AWS call
+    assert "aws='moto', setup='shop_setup:resources', replay=" in problems["state-mismatch"]["replay_python"]
 
 
 def test_aws_and_setup_can_come_from_pyproject(tmp_path, capsys, monkeypatch) -> None:
