@@ -105,7 +105,7 @@ class Schedule:
             cold = tuple((int(n), int(i)) for n, i in data.get("e", []))
             schedule = cls(faults, callbacks, int(data["s"]), cold=cold, warm_start=bool(data.get("w")))
         except (ValueError, KeyError, TypeError, zlib.error, RecursionError) as error:
-            raise ValueError(f"not a durable-fuzz replay token ({type(error).__name__})") from None
+            raise ValueError("not a durable-fuzz replay token: copy it whole from a report's reproduce line") from None
         schedule._validate()
         return schedule
 
