@@ -87,7 +87,7 @@ class CompatReport:
     def text(self) -> str:
         verdict = f"{len(self.problems)} incompatibilit{'ies' if len(self.problems) != 1 else 'y'}" if self.problems else "compatible"
         states = f"{self.states} in-flight state{'s' * (self.states != 1)}"
-        origin = (f"{states} of {self.base} (left by {self.schedules} schedule{"s" * (self.schedules != 1)})" if self.command == "compat"
+        origin = (f"{states} of {self.base} (left by {self.schedules} schedule{'s' * (self.schedules != 1)})" if self.command == "compat"
                   else f"{states} saved in {self.base}")
         lines = [f"durable-fuzz {self.command} {self.target}: {verdict}: resumed {origin}"]
         lines += [f"note: {note}" for note in self.notes]

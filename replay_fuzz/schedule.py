@@ -104,7 +104,7 @@ class Schedule:
             callbacks = tuple((str(o), str(k)) for o, k in data["c"])
             cold = tuple((int(n), int(i)) for n, i in data.get("e", []))
             schedule = cls(faults, callbacks, int(data["s"]), cold=cold, warm_start=bool(data.get("w")))
-        except (ValueError, KeyError, TypeError, zlib.error, RecursionError) as error:
+        except (ValueError, KeyError, TypeError, zlib.error, RecursionError):
             raise ValueError("not a durable-fuzz replay token: copy it whole from a report's reproduce line") from None
         schedule._validate()
         return schedule
