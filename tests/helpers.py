@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import textwrap
 from pathlib import Path
+from types import ModuleType
 
 from durable_lint.config import Settings
 from durable_lint.engine import Linter
@@ -42,3 +44,14 @@ def child_processes(pid: int) -> dict[int, str]:
         except OSError:
             continue
     return children
+
+
+def module_from_source(folder: Path, name: str, source: str) -> tuple[Path, ModuleType]:
+    """`source` written to `folder/name.py` and imported from there: linted and run as the same file."""
+    path = folder / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return path, module

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -10,6 +9,7 @@ from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
 from durable_lint.config import Settings
 from durable_lint.engine import Linter
+from tests.helpers import module_from_source
 
 SHAPES = '''\
 from aws_durable_execution_sdk_python import durable_execution, durable_step
@@ -50,12 +50,7 @@ def branch_returns_step(event, context):
 
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("batch_shapes") / "batch_shapes.py"
-    path.write_text(SHAPES)
-    spec = importlib.util.spec_from_file_location("dur901_batch_shapes", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return path, module
+    return module_from_source(tmp_path_factory.mktemp("batch_shapes"), "dur901_batch_shapes", SHAPES)
 
 
 def run(handler, timeout: int = 60):

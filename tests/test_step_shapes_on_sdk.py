@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import pytest
 from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
 
 from durable_lint.config import Settings
 from durable_lint.engine import Linter
+from tests.helpers import module_from_source
 
 SHAPES = '''\
 from aws_durable_execution_sdk_python import durable_execution, durable_step
@@ -54,12 +54,7 @@ def narrow_map_item(event, context):
 
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("shapes") / "shapes.py"
-    path.write_text(SHAPES)
-    spec = importlib.util.spec_from_file_location("dur901_shapes", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return path, module
+    return module_from_source(tmp_path_factory.mktemp("shapes"), "dur901_shapes", SHAPES)
 
 
 def run(handler):
