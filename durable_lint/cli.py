@@ -198,9 +198,10 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError("- (stdin) cannot be combined with other paths")
     unreadable = results.not_checked
     files = _files(args, configurations, unreadable)
-    if not files and not unreadable:  # as ruff does: say so, rather than "All checks passed!" over nothing
-        print(f"durable-lint: warning: no Python files to check in {' '.join(args.paths)} "
-              "(excluded by the configuration or --exclude, ignored by git, or not Python files)", file=sys.stderr)
+    if not files and not unreadable:  # as ruff does: say so (unless --quiet), rather than "All checks passed!" over nothing
+        if not args.quiet:
+            print(f"durable-lint: warning: no Python files to check in {' '.join(args.paths)} "
+                  "(excluded by the configuration or --exclude, ignored by git, or not Python files)", file=sys.stderr)
         return _report(args, results, 0, closing="")
     if fixing:
         code = _fix(args, Linters(configurations), files, results)
