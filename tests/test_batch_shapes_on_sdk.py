@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
@@ -65,12 +67,26 @@ def test_every_shape_is_flagged(shapes) -> None:
 
 
 def test_parallel_with_separate_branches_never_succeeds(shapes) -> None:
-    """parallel(stock, fraud) takes `fraud` for its name: the execution fails or never ends."""
-    try:
-        result = run(shapes[1].separate_branches, timeout=3)
-    except TimeoutError:
-        return
-    assert result.status.name == "FAILED"
+    """parallel(stock, fraud) takes `fraud` for its name: the execution fails or never ends.
+
+    Run in a child process: when it never ends, the SDK's handler thread waits forever, and
+    a thread of concurrent.futures left waiting keeps the interpreter (pytest) from exiting.
+    """
+    child = f"""
+import importlib.util, os
+spec = importlib.util.spec_from_file_location("dur901_batch_shapes_child", {str(shapes[0])!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from aws_durable_execution_sdk_python_testing import DurableFunctionTestRunner
+try:
+    with DurableFunctionTestRunner(handler=module.separate_branches) as runner:
+        print(runner.run(input="{{}}", execution_timeout=3).status.name, flush=True)
+except TimeoutError:
+    print("NEVER ENDS", flush=True)
+os._exit(0)  # the handler thread that never returns would keep this process alive
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() in ("FAILED", "NEVER ENDS"), done.stderr
 
 
 def test_map_with_the_function_first_fails(shapes) -> None:
