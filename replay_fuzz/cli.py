@@ -125,8 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous_term = signal.signal(signal.SIGTERM, _stop) if _main_thread() else None
     try:
         args = build_parser().parse_args(argv)
-        if args.max_examples < 0 or args.max_invocations < 1 or (args.jobs is not None and args.jobs < 1):
-            raise UsageError("--max-examples must be >= 0, --max-invocations >= 1, --jobs >= 1")
+        for option, value, least in (("--max-examples", args.max_examples, 0), ("--max-invocations", args.max_invocations, 1),
+                                     ("--jobs", args.jobs, 1)):
+            if value is not None and value < least:
+                raise UsageError(f"{option} must be at least {least}, not {value}")
         if args.shard:
             try:
                 Slice.parse(args.shard)

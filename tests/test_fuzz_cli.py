@@ -118,8 +118,9 @@ def test_failures_are_remembered_in_the_example_database(project: Path, capsys) 
         (["signup.py:fine", "--effect", "mailer"], "expected MODULE:FUNCTION"),
         (["signup.py:fine", "--effect", "mailer:nothing"], "mailer has no function 'nothing'"),
         (["signup.py:fine", "--replay", "not-a-token"], "not a durable-fuzz replay token"),
-        (["signup.py:fine", "--max-examples", "-1"], "--max-examples must be >= 0"),
-        (["signup.py:fine", "--jobs", "0"], "--jobs >= 1"),
+        (["signup.py:fine", "--max-examples", "-1"], "--max-examples must be at least 0, not -1"),
+        (["signup.py:fine", "--max-invocations", "0"], "--max-invocations must be at least 1, not 0"),
+        (["signup.py:fine", "--jobs", "0"], "--jobs must be at least 1, not 0"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(project: Path, capsys, args: list[str], expected: str) -> None:
