@@ -27,7 +27,7 @@ from replay_fuzz.revisions import BaseError, old_code
 from replay_fuzz.runner import RunOptions
 from replay_fuzz.states import State, StateError, load
 from replay_fuzz.guard import refuse_network
-from replay_fuzz.target import TargetError, load_target, probe_import
+from replay_fuzz.target import TargetError, load_target, names_handler, probe_import
 
 SUBCOMMANDS = ("compat", "replay", "pull")
 
@@ -99,7 +99,7 @@ def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]
             parse_state_token(args.state)
         except ValueError as error:
             raise UsageError(f"--state: {error}") from None
-    handler_name = args.target.rpartition(":")[2] if _has_handler(args.target) else None
+    handler_name = args.target.rpartition(":")[2] if names_handler(args.target) else None
     request = {"events": events, "max_invocations": options.max_invocations, "invocation_timeout": options.invocation_timeout,
                "handler": handler_name, "state": args.state}
     with old_code(args.target, args.base) as old, tempfile.TemporaryDirectory(prefix="durable-fuzz-states-") as out:
@@ -159,7 +159,3 @@ def _replay(args: argparse.Namespace, options: RunOptions) -> CompatReport:
                             "their operations were checked, their endings were not compared")
     return report
 
-
-def _has_handler(target: str) -> bool:
-    head, _, tail = target.rpartition(":")
-    return bool(head) and tail.isidentifier()

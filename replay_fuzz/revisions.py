@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from replay_fuzz.target import names_handler
+
 
 class BaseError(Exception):
     """An OLD that is neither a module path nor a revision of the target's repository."""
@@ -57,7 +59,7 @@ def old_code(new_target: str, base: str) -> Iterator[OldCode]:
     if is_module_path(base):
         yield OldCode(base, Path.cwd(), os.environ.get("PYTHONPATH"), base)
         return
-    location, colon, handler = new_target.rpartition(":") if _has_handler(new_target) else (new_target, "", "")
+    location, colon, handler = new_target.rpartition(":") if names_handler(new_target) else (new_target, "", "")
     source = _source_file(location)
     top = Path(_git(source.parent, "rev-parse", "--show-toplevel",
                     failure=f"--base {base}: not a file, and {location} is not in a git repository")).resolve()
@@ -78,10 +80,6 @@ def old_code(new_target: str, base: str) -> Iterator[OldCode]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-
-def _has_handler(target: str) -> bool:
-    head, _, tail = target.rpartition(":")
-    return bool(head) and tail.isidentifier()
 
 
 def _source_file(location: str) -> Path:

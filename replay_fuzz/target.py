@@ -37,7 +37,7 @@ def is_durable_handler(value: object) -> bool:
 
 def load_target(target: str) -> list[tuple[str, Callable[..., Any]]]:
     """(name as TARGET, handler) for every handler the target names."""
-    location, _, attribute = target.rpartition(":") if _has_attribute(target) else (target, "", "")
+    location, _, attribute = target.rpartition(":") if names_handler(target) else (target, "", "")
     module = _import(location)
     if attribute:
         handler = getattr(module, attribute, None)
@@ -52,7 +52,8 @@ def load_target(target: str) -> list[tuple[str, Callable[..., Any]]]:
     return handlers
 
 
-def _has_attribute(target: str) -> bool:
+def names_handler(target: str) -> bool:
+    """Does TARGET end in `:handler` (not, say, a Windows drive's colon)?"""
     head, _, tail = target.rpartition(":")
     return bool(head) and tail.isidentifier()
 
@@ -103,7 +104,7 @@ def probe_import(target: str, allow_network: bool, timeout: float) -> None:
         with contextlib.nullcontext() if allow_network else guard.refuse_network([]):
             load_target(target)
 
-    location = target.rsplit(":", 1)[0] if _has_attribute(target) else target
+    location = target.rsplit(":", 1)[0] if names_handler(target) else target
     try:
         shards.run_shards([load], 1, lambda index, payload: None, timeout=timeout)
     except shards.ShardDied as died:
