@@ -9,6 +9,7 @@ counting schedules and states. A problem is one line on stderr and exit 2.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -28,8 +29,9 @@ def main(argv: list[str]) -> int:
     options = RunOptions(max_invocations=request["max_invocations"], invocation_timeout=request["invocation_timeout"])
     summary: dict[str, dict[str, Any]] = {}
     try:
-        probe_import(target, allow_network=False, timeout=max(30.0, options.invocation_timeout))
-        with refuse_network([]):
+        allow_network = request.get("allow_network", False)
+        probe_import(target, allow_network=allow_network, timeout=max(30.0, options.invocation_timeout))
+        with contextlib.nullcontext() if allow_network else refuse_network([]):
             handlers = load_target(target)
         for name, handler in handlers:
             attribute = name.rpartition(":")[2]
@@ -39,7 +41,8 @@ def main(argv: list[str]) -> int:
             folder.mkdir(parents=True)
             counts = summary[attribute] = {"schedules": 0, "states": 0, "notes": []}
             for event in request["events"] if request["events"] is not None else [example_event(handler)]:
-                collection = collect_states(handler, event, name, options, only=request.get("state"))
+                collection = collect_states(handler, event, name, options, only=request.get("state"),
+                                             allow_network=allow_network)
                 counts["schedules"] += collection.schedules
                 counts["notes"] += collection.notes
                 for state in collection.states:

@@ -17,6 +17,7 @@ by the new code, which is checked against the state and that ending:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -25,8 +26,9 @@ from typing import Any
 
 from replay_fuzz.api import _quiet_sdk_logs as quiet_sdk_logs
 from replay_fuzz.checks import Difference
-from replay_fuzz.engine import Campaign
+from replay_fuzz.engine import Campaign, StraightRunFailed
 from replay_fuzz.guard import refuse_network
+from replay_fuzz.reference import failure as reference_failure
 from replay_fuzz.runner import ExecutionRecord, OperationRecord, RunOptions, run_execution
 from replay_fuzz.schedule import Schedule
 from replay_fuzz.states import WAITING_ORDER, State, context_words, operation_words
@@ -112,18 +114,21 @@ class Collection:
 
 
 def collect_states(handler: Callable[..., Any], event: Any, target: str, options: RunOptions,
-                   only: str | None = None) -> Collection:
+                   only: str | None = None, allow_network: bool = False) -> Collection:
     """Every distinct in-flight state the handler leaves for `event`, each with how the
     handler itself ends from it. `only` (a state token) collects just that state."""
     refused: list[str] = []
     notes = []
-    with quiet_sdk_logs(), refuse_network(refused):
+    with quiet_sdk_logs(), _guarded(refused, allow_network):
         if only:
             chosen = [parse_state_token(only)]
         else:
             campaign = Campaign(handler, event, target, options)
             chosen = [(schedule, None) for schedule in _schedules(campaign)]
-            straight = campaign.reference().outcome
+            reference = campaign.reference()
+            straight = reference.outcome
+            if refused and (why := reference_failure(reference, event, refused)) is not None:
+                raise StraightRunFailed(why)  # its states would be those of a path the guard made up
             if straight is not None and straight.status != "SUCCEEDED":
                 notes.append(f"the old code ends {straight.words()} straight through for {json.dumps(event)}: "
                              "only the states of that path were collected")
@@ -277,10 +282,21 @@ def _words(op: OperationRecord, callable_name: str | None = None) -> str:
 
 
 def check_states(handler: Callable[..., Any], states: list[State], options: RunOptions,
-                 reproduce: Callable[[State], str]) -> list[CompatProblem]:
-    """Each state resumed by `handler`; the problems, grouped, each with how to reproduce its first state."""
-    findings = [StateFinding(state, found) for state in states if (found := check_state(handler, state, options)) is not None]
-    return group(findings, reproduce)
+                 reproduce: Callable[[State], str], allow_network: bool = False) -> tuple[list[CompatProblem], list[str]]:
+    """Each state resumed by `handler`; the problems, grouped, each with how to reproduce its
+    first state, and a note if the new code's network traffic was refused (the guard is on
+    unless `allow_network`, as for the old code: the new code runs once per state)."""
+    refused: list[str] = []
+    with _guarded(refused, allow_network):
+        findings = [StateFinding(state, found) for state in states if (found := check_state(handler, state, options)) is not None]
+    notes = [f"refused {len(refused)} network connection(s) of the new code, first to {refused[0]}; "
+             "pass --allow-network to permit them"] if refused else []
+    return group(findings, reproduce), notes
+
+
+def _guarded(refused: list[str], allow_network: bool) -> contextlib.AbstractContextManager[None]:
+    """The network guard around user code, unless the user allowed the network."""
+    return contextlib.nullcontext() if allow_network else refuse_network(refused)
 
 
 # -- the report --------------------------------------------------------------------------------
@@ -311,23 +327,26 @@ def _readability(state: State) -> int:
 
 def compat(new_handler: Callable[..., Any], *, base: Callable[..., Any], events: Iterable[Any] = ({},),
            max_invocations: int = 50, invocation_timeout: float = 10.0, target: str | None = None,
-           state: str | None = None) -> CompatReport:
+           state: str | None = None, allow_network: bool = False) -> CompatReport:
     """Check that `new_handler` can resume every in-flight state `base` (the old handler) leaves.
 
     Both handlers run in this process; the CLI runs the old code in a process of its own,
     so that old and new modules of the same name do not collide. `state` (a token from a
-    report) resumes just that state.
+    report) resumes just that state. Network traffic of either is refused unless `allow_network`.
     """
     options = RunOptions(max_invocations=max_invocations, invocation_timeout=invocation_timeout)
     name = target or f"{new_handler.__module__}:{getattr(new_handler, '__name__', 'handler')}"
     report = CompatReport(name, f"{base.__module__}:{getattr(base, '__name__', 'handler')}")
     for event in events:
-        collection = collect_states(base, event, report.base, options, only=state)
+        collection = collect_states(base, event, report.base, options, only=state, allow_network=allow_network)
         report.states += len(collection.states)
         report.schedules += collection.schedules
         report.notes += collection.notes
-        report.problems += check_states(new_handler, collection.states, options, lambda found: (
-            f"compat({_name(new_handler)}, base={_name(base)}, events=[{json.dumps(found.event)}], state={found.token!r})"))
+        problems, notes = check_states(new_handler, collection.states, options, lambda found: (
+            f"compat({_name(new_handler)}, base={_name(base)}, events=[{json.dumps(found.event)}], state={found.token!r})"),
+            allow_network)
+        report.problems += problems
+        report.notes += notes
     return report
 
 

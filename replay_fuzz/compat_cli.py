@@ -10,6 +10,7 @@ Exit codes: 0 compatible, 1 incompatible, 2 usage error (one line on stderr).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
 import shutil
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("states", nargs="+", type=Path, metavar="STATE", help="a state file, or a folder of them")
     for command in (compat, replay):
         command.add_argument("--format", choices=("text", "json"), default="text")
+        command.add_argument("--allow-network", action="store_true", help="let the old and new code open network connections")
         command.add_argument("--invocation-timeout", type=float, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
         command.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
     pull = commands.add_parser("pull", help="save the states of a function's in-flight executions (boto3)",
@@ -101,7 +103,7 @@ def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]
             raise UsageError(f"--state: {error}") from None
     handler_name = args.target.rpartition(":")[2] if names_handler(args.target) else None
     request = {"events": events, "max_invocations": options.max_invocations, "invocation_timeout": options.invocation_timeout,
-               "handler": handler_name, "state": args.state}
+               "handler": handler_name, "state": args.state, "allow_network": args.allow_network}
     with old_code(args.target, args.base) as old, tempfile.TemporaryDirectory(prefix="durable-fuzz-states-") as out:
         done = subprocess.run([sys.executable, "-m", "replay_fuzz.collect", old.target, out, json.dumps(request)],
                               cwd=old.cwd, env=old.environment(), capture_output=True, text=True, check=False)
@@ -112,7 +114,7 @@ def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]
         if args.save_states:
             for name in summary:
                 shutil.copytree(Path(out) / name, args.save_states / name, dirs_exist_ok=True)
-        new_handlers = {name.rpartition(":")[2]: handler for name, handler in _load(args.target, options)}
+        new_handlers = {name.rpartition(":")[2]: handler for name, handler in _load(args.target, options, args.allow_network)}
         reports = []
         for name, counts in summary.items():
             location = args.target if handler_name else f"{args.target}:{name}"
@@ -128,22 +130,23 @@ def _compat(args: argparse.Namespace, options: RunOptions) -> list[CompatReport]
                     return shlex.join(["durable-fuzz", "compat", location, "--base", args.base, "--event",
                                        json.dumps(state.event, separators=(",", ":")), "--state", state.token or ""])
 
-                report.problems = check_states(handler, states, options, command)
+                report.problems, notes = check_states(handler, states, options, command, args.allow_network)
+                report.notes += notes
             if args.state and not states:
                 report.notes.append("the --state token names no in-flight state of this handler (another event or revision?)")
             reports.append(report)
     return reports
 
 
-def _load(target: str, options: RunOptions) -> list[tuple[str, Any]]:
+def _load(target: str, options: RunOptions, allow_network: bool) -> list[tuple[str, Any]]:
     """The handlers of the new code, imported once in a forked child first (an import that exits or hangs is one line)."""
-    probe_import(target, allow_network=False, timeout=max(30.0, options.invocation_timeout))
-    with refuse_network([]):
+    probe_import(target, allow_network=allow_network, timeout=max(30.0, options.invocation_timeout))
+    with contextlib.nullcontext() if allow_network else refuse_network([]):
         return load_target(target)
 
 
 def _replay(args: argparse.Namespace, options: RunOptions) -> CompatReport:
-    handlers = _load(args.target, options)
+    handlers = _load(args.target, options, args.allow_network)
     if len(handlers) > 1:
         raise UsageError(f"{args.target}: has {len(handlers)} handlers; name one as {args.target}:HANDLER")
     files = [path for given in args.states for path in (sorted(given.rglob("*.json")) if given.is_dir() else [given])]
@@ -151,8 +154,9 @@ def _replay(args: argparse.Namespace, options: RunOptions) -> CompatReport:
     if not states:
         raise UsageError(f"no state files in {' '.join(map(str, args.states))}")
     report = CompatReport(handlers[0][0], " ".join(map(str, args.states)), len(states), command="replay")
-    report.problems = check_states(handlers[0][1], states, options,
-                             lambda state: shlex.join(["durable-fuzz", "replay", handlers[0][0], state.source]))
+    report.problems, report.notes = check_states(handlers[0][1], states, options,
+                                                 lambda state: shlex.join(["durable-fuzz", "replay", handlers[0][0], state.source]),
+                                                 args.allow_network)
     unknown = sum(state.old_outcome is None for state in states)
     if unknown:
         report.notes.append(f"{unknown} state(s) do not say how the old code ends (pulled from the API): "

@@ -106,3 +106,66 @@ def test_a_connection_at_import_is_refused(tmp_path: Path) -> None:
     result = in_empty_network("", str(tmp_path / "connects_at_import.py"), "--max-examples", "0")
     assert result.returncode == 2
     assert "importing it failed: NetworkRefused: durable-fuzz refused to look up example.com" in result.stderr
+
+
+OLD_SAVE = '''
+from aws_durable_execution_sdk_python import durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+def save(_):
+    {body}
+    return "saved"
+
+
+@durable_execution
+def handler(event, context):
+    context.wait(Duration.from_seconds(60), name="settle")
+    return context.step(save, name="save")
+'''
+CALLS_OUT = 'import socket; socket.create_connection(("192.0.2.1", 443), timeout=1)'
+REFUSED = "durable-fuzz refused a connection to 192.0.2.1:443"
+UNREACHABLE = "Network is unreachable"
+
+
+@pytest.mark.parametrize("allow", [[], ["--allow-network"]])
+def test_compat_and_replay_guard_the_new_code_unless_the_network_is_allowed(tmp_path: Path, allow: list[str]) -> None:
+    (tmp_path / "saves_old.py").write_text(OLD_SAVE.format(body="pass"))
+    (tmp_path / "saves_new.py").write_text(OLD_SAVE.format(body=CALLS_OUT))
+    new, states = str(tmp_path / "saves_new.py"), str(tmp_path / "states")
+    compat = in_empty_network("", "compat", new, "--base", str(tmp_path / "saves_old.py"), "--save-states", states, *allow)
+    replay = in_empty_network("", "replay", new, states, *allow)
+    for result in (compat, replay):
+        assert result.returncode == 1, result.stderr  # the new code fails where the old succeeds, either way
+        if allow:
+            assert UNREACHABLE in result.stdout and REFUSED not in result.stdout
+        else:
+            assert REFUSED in result.stdout and UNREACHABLE not in result.stdout
+            assert "network connection(s) of the new code, first to 192.0.2.1:443; pass --allow-network" in result.stdout
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_the_compat_api_guards_both_handlers_unless_the_network_is_allowed(tmp_path: Path, allow: bool) -> None:
+    (tmp_path / "api_old.py").write_text(OLD_SAVE.format(body="pass"))
+    (tmp_path / "api_new.py").write_text(OLD_SAVE.format(body=CALLS_OUT))
+    result = in_empty_network(f'''
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import api_new, api_old
+        from replay_fuzz.compat import compat
+        print(compat(api_new.handler, base=api_old.handler, allow_network={allow}).text())
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert (UNREACHABLE if allow else REFUSED) in result.stdout
+    assert (REFUSED if allow else UNREACHABLE) not in result.stdout
+
+
+def test_compat_passes_allow_network_to_the_old_code(tmp_path: Path) -> None:
+    (tmp_path / "connects_old.py").write_text(OLD_SAVE.format(body=CALLS_OUT))
+    (tmp_path / "connects_new.py").write_text(OLD_SAVE.format(body="pass"))
+    arguments = ["compat", str(tmp_path / "connects_new.py"), "--base", str(tmp_path / "connects_old.py")]
+    guarded, allowed = in_empty_network("", *arguments), in_empty_network("", *arguments, "--allow-network")
+    assert guarded.returncode == 2
+    assert "network refused by the fuzzer (NetworkRefused to 192.0.2.1:443)" in guarded.stderr
+    assert allowed.returncode == 0, allowed.stderr  # the old code fails on its own, which compat notes
+    assert "old code ends FAILED" in allowed.stdout and UNREACHABLE in allowed.stdout
