@@ -70,10 +70,33 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str]) -> str | No
                     f"{excerpt(raised(crash) if ': ' in crash else crash, 100)}: fix the handler")
         return (f"the straight-through run on the event {shown_event} did not finish: {record.unfinished}: fix the handler, "
                 "or raise --invocation-timeout / --max-invocations if it is only slow")
-    advice = "pass --event or --event-file with an event it accepts, or --allow-failing-reference if this failure is expected"
+    error = failed[2] if failed else outcome.error or ""
+    advice = _advice(error)
     if failed:
-        return f"{what} in the straight-through run: {excerpt(raised(failed[2]), 100)} on the event {shown_event}: {advice}"
-    return f"the handler raised {excerpt(raised(outcome.error or ''), 100)} on the event {shown_event}: {advice}"
+        return f"{what} in the straight-through run: {excerpt(raised(error), 100)} on the event {shown_event}: {advice}"
+    return f"the handler raised {excerpt(raised(error), 100)} on the event {shown_event}: {advice}"
+
+
+_EXPECTED = "or --allow-failing-reference if this failure is expected"
+_IN_MEMORY = "run AWS in memory with --aws moto --setup MODULE:FUNCTION"
+_NO_AWS_SETTINGS = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError", "Unable to locate credentials",
+                    "You must specify a region")
+_AWS_UNREACHABLE = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError")
+_UNREACHABLE = ("ConnectionRefusedError", "ConnectionResetError", "gaierror", "Network is unreachable",
+                "Connection refused", "Name or service not known", "No route to host")
+
+
+def _advice(error: str) -> str:
+    """What to do about a failed straight-through run, by its cause: an event the handler does
+    not accept is the usual one, but AWS settings this machine lacks, or a network it cannot
+    reach, are not fixed by another event."""
+    if any(marker in error for marker in _NO_AWS_SETTINGS):
+        return f"it calls AWS with no credentials or region here: {_IN_MEMORY}, or set them and pass --allow-network"
+    if any(marker in error for marker in _AWS_UNREACHABLE):
+        return f"it could not reach AWS: {_IN_MEMORY}, or pass --allow-network where the endpoint is reachable"
+    if any(marker in error for marker in _UNREACHABLE):
+        return f"it could not reach the network: pass --allow-network where what it calls is reachable, {_EXPECTED}"
+    return f"pass --event or --event-file with an event it accepts, {_EXPECTED}"
 
 
 def raised(error: str) -> str:

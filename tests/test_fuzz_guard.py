@@ -169,3 +169,27 @@ def test_compat_passes_allow_network_to_the_old_code(tmp_path: Path) -> None:
     assert "network refused by the fuzzer (NetworkRefused to 192.0.2.1:443)" in guarded.stderr
     assert allowed.returncode == 0, allowed.stderr  # the old code fails on its own, which compat notes
     assert "old code ends FAILED" in allowed.stdout and UNREACHABLE in allowed.stdout
+
+
+def test_aws_refused_by_the_guard_gets_network_and_aws_advice(tmp_path: Path) -> None:
+    (tmp_path / "orders_refused.py").write_text(textwrap.dedent('''
+        import os
+
+        import boto3
+        from aws_durable_execution_sdk_python import durable_execution
+
+        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_MAX_ATTEMPTS="1")
+
+
+        @durable_execution
+        def handler(event, context):
+            def save(_):
+                boto3.client("dynamodb", region_name="us-east-1").put_item(TableName="orders", Item={"id": {"S": "o-1"}})
+
+            return context.step(save, name="save")
+    '''))
+    result = in_empty_network("", str(tmp_path / "orders_refused.py"), "--max-examples", "0", "--no-database")
+    assert result.returncode == 2
+    assert result.stderr == ("durable-fuzz: error: step 'save' failed: network refused by the fuzzer (EndpointConnectionError "
+                             "to dynamodb.us-east-1.amazonaws.com): pass --allow-network, or run AWS in memory with "
+                             "--aws moto --setup MODULE:FUNCTION\n")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
 import textwrap
 from pathlib import Path
 
+import boto3
 import pytest
 from aws_durable_execution_sdk_python import durable_execution
 
@@ -45,6 +48,74 @@ def test_a_failed_step_is_named(capsys) -> None:
     assert code == 2
     assert err.startswith("durable-fuzz: error: step 'save' failed in the straight-through run: "
                           "ValueError('amount must be positive') on the event {}: ")
+
+
+@durable_execution
+def saves_an_order(event, context):
+    """Shaped like public handlers: a boto3 client in a step, an endpoint override for local stacks."""
+    def save(_):
+        table = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=event.get("endpoint"))
+        table.put_item(TableName="orders", Item={"id": {"S": "o-1"}})
+        return "saved"
+
+    return context.step(save, name="save")
+
+
+@durable_execution
+def calls_a_local_service(event, context):
+    def call(_):
+        socket.create_connection(("127.0.0.1", event["port"]), timeout=1).close()
+        return "called"
+
+    return context.step(call, name="call")
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (the connection is refused at once, on this machine)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def no_aws_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS credentials, profile or metadata service anywhere botocore looks, and one attempt per call."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(name, os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
+
+def _reference_error(capsys: pytest.CaptureFixture[str], target: str, event: str) -> str:
+    assert main([f"tests/test_fuzz_reference.py:{target}", "--event", event, "--max-examples", "0", "--no-database"]) == 2
+    return capsys.readouterr()[1]
+
+
+def test_missing_aws_credentials_get_aws_advice_not_event_advice(no_aws_settings: None, capsys) -> None:
+    err = _reference_error(capsys, "saves_an_order", "{}")
+    assert err == ("durable-fuzz: error: step 'save' failed in the straight-through run: NoCredentialsError('Unable to "
+                   "locate credentials') on the event {}: it calls AWS with no credentials or region here: run AWS in "
+                   "memory with --aws moto --setup MODULE:FUNCTION, or set them and pass --allow-network\n")
+
+
+def test_an_unreachable_aws_endpoint_gets_aws_advice(no_aws_settings: None, closed_port: int, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    err = _reference_error(capsys, "saves_an_order", json.dumps({"endpoint": f"http://127.0.0.1:{closed_port}"}))
+    assert err.startswith("durable-fuzz: error: step 'save' failed in the straight-through run: EndpointConnectionError(")
+    assert err.endswith(": it could not reach AWS: run AWS in memory with --aws moto --setup MODULE:FUNCTION, or pass "
+                        "--allow-network where the endpoint is reachable\n")
+
+
+def test_an_unreachable_service_gets_network_advice(closed_port: int, capsys) -> None:
+    err = _reference_error(capsys, "calls_a_local_service", json.dumps({"port": closed_port}))
+    assert err.startswith("durable-fuzz: error: step 'call' failed in the straight-through run: ConnectionRefusedError(")
+    assert err.endswith(": it could not reach the network: pass --allow-network where what it calls is reachable, "
+                        "or --allow-failing-reference if this failure is expected\n")
 
 
 def test_the_reference_is_in_text_and_json(capsys) -> None:
