@@ -80,8 +80,7 @@ class Campaign:
     environments: EnvironmentPool | None = None
     effects: tuple[str, ...] = ()
     allow_network: bool = False
-    progress: Progress | None = None  # told (examples, executions, kinds found) as it goes
-    ticked: float = 0.0  # when progress was last told
+    progress: Progress | None = None  # told (the report's counts, kinds found) after each schedule
     allow_failing_reference: bool = False  # a straight-through run that fails is what the author meant
     all_fault_points: bool = False  # the single-fault pass runs every point, not a few per class
     slice: Slice = Slice()  # this CI job's share of the campaign (--shard)
@@ -105,11 +104,9 @@ class Campaign:
             yield
 
     def tick(self, found: Found) -> None:
-        """Tell the parent the counts so far, at most about once a second."""
-        now = time.monotonic()
-        if self.progress is not None and now - self.ticked >= 1.0:
-            self.ticked = now
-            self.progress((self.report.examples, self.report.executions, tuple(found)))
+        """Tell the parent the counts so far, after every schedule: an interrupted run counts them all."""
+        if self.progress is not None:
+            self.progress((self.report.counts(), tuple(found)))
 
     def run(self, schedule: Schedule, remote: bool = False) -> ExecutionRecord:
         """One execution: in this process from clean module globals, or (when it lands cold, or
@@ -460,20 +457,22 @@ class _Ticker:
 
     def __init__(self, report: Report, enabled: bool, expected: int) -> None:
         self.report, self.enabled, self.expected = report, enabled, max(expected, 1)
-        self.latest: dict[int, tuple[int, int, tuple[str, ...]]] = {}
+        self.latest: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self.terminal = sys.stderr.isatty()
         self.started = time.monotonic()
         self.shown = self.started - PROGRESS_EVERY + 2.0  # the first line after two seconds
 
-    def __call__(self, shard: int, counts: tuple[int, int, tuple[str, ...]]) -> None:
+    def __call__(self, shard: int, counts: tuple[tuple[int, ...], tuple[str, ...]]) -> None:
         self.latest[shard] = counts
         now = time.monotonic()
-        if not self.enabled or (not self.terminal and now - self.shown < PROGRESS_EVERY):
+        if not self.enabled or now - self.shown < (REDRAW_EVERY if self.terminal else PROGRESS_EVERY):
             return
         self.shown = now
-        examples = sum(count[0] for count in self.latest.values())
-        executions = sum(count[1] for count in self.latest.values())
-        kinds = {kind for count in self.latest.values() for kind in count[2]}
+        total = Report("")
+        for figures, _ in self.latest.values():
+            total.add_counts(figures)
+        examples, executions = total.examples, total.executions
+        kinds = {kind for _, found in self.latest.values() for kind in found}
         left = (now - self.started) / max(examples, 1) * max(self.expected - examples, 0)
         line = (f"durable-fuzz: {examples} of about {self.expected} schedules, {executions} executions, "
                 f"{len(kinds)} problem(s), about {left:.0f} s left")
@@ -482,12 +481,11 @@ class _Ticker:
     def count_unfinished(self, shards: set[int]) -> None:
         """Count in the latest figures of shards that did not finish (an interrupted run)."""
         for shard in shards & set(self.latest):
-            examples, executions, _ = self.latest[shard]
-            self.report.examples += examples
-            self.report.executions += executions
+            self.report.add_counts(self.latest[shard][0])
 
 
 PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+REDRAW_EVERY = 0.2  # seconds between redraws of the line on a terminal
 
 
 def default_database() -> ExampleDatabase:

@@ -44,6 +44,9 @@ class Problem:
                 "replay_python": self.replay_python}
 
 
+_COUNTS = ("examples", "executions", "invocations", "fault_points_exercised", "fault_classes_covered", "searched")
+
+
 @dataclass
 class Report:
     """The result of fuzzing one target."""
@@ -65,14 +68,18 @@ class Report:
 
     def add(self, part: Report) -> None:
         """Count in what a part of the run (a shard) did."""
-        self.examples += part.examples
-        self.executions += part.executions
-        self.invocations += part.invocations
-        self.fault_points_exercised += part.fault_points_exercised
-        self.fault_classes_covered += part.fault_classes_covered
-        self.searched += part.searched
+        self.add_counts(part.counts())
         self.refused += part.refused
         self.notes += [note for note in part.notes if note not in self.notes]
+
+    def counts(self) -> tuple[int, ...]:
+        """The figures that add up over the parts of a run. A shard sends them after each schedule,
+        so a run interrupted while it works still counts every execution it finished."""
+        return tuple(getattr(self, name) for name in _COUNTS)
+
+    def add_counts(self, counts: tuple[int, ...]) -> None:
+        for name, count in zip(_COUNTS, counts, strict=True):
+            setattr(self, name, getattr(self, name) + count)
 
     def raise_if_problems(self) -> None:
         """Fail a test with the readable report when a problem was found (pytest shows no frame of ours)."""

@@ -152,6 +152,49 @@ def test_a_signal_prints_the_partial_report_and_removes_temporary_folders(
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
 
 
+COUNTED = """
+import os
+
+from aws_durable_execution_sdk_python import durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event, context):
+    with open(os.environ["INVOCATIONS_LOG"], "a") as log:  # one line per invocation, from every process
+        log.write("x\\n")
+    context.step(lambda _: 1, name="reserve")
+    context.wait(Duration.from_seconds(5), name="settle")
+    return context.step(lambda _: 2, name="charge")
+"""
+
+
+def test_an_interrupted_run_counts_the_invocations_that_really_ran(tmp_path: Path) -> None:
+    """The partial report counts every finished execution of the shards still running, not only
+    those of the shards that finished (the search here never finishes)."""
+    (tmp_path / "counted.py").write_text(COUNTED)
+    log = tmp_path / "invocations.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "replay_fuzz.cli", str(tmp_path / "counted.py"), "--max-examples", "100000",
+         "--no-database", "--no-environments", "--jobs", "2", "--max-invocations", "10", "--format", "json"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "INVOCATIONS_LOG": str(log)})
+    try:
+        assert process.stderr is not None
+        assert "schedules" in process.stderr.readline()  # the search is under way
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    report = json.loads(out)
+    ran = len(log.read_text().splitlines())
+    # Counted: every execution that finished. Not counted: the one each of the two shards had under
+    # way when it was stopped (at most a warm start and its execution, 10 invocations each).
+    assert ran - 2 * 2 * 10 <= report["invocations"] <= ran, (report["invocations"], ran)
+    assert report["searched"] > 0 and report["executions"] >= report["examples"] > report["searched"]
+
+
 def test_show_output_shows_what_the_straight_through_run_printed() -> None:
     result = durable_fuzz(f"{HOSTILE}:chatty", *QUICK, "--show-output")
     assert result.returncode == 0, result.stderr
