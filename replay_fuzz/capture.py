@@ -2,9 +2,10 @@
 
 Every forked child that runs user code points its standard output and error (the
 file descriptors, so C code and subprocesses are caught too) at an unnamed
-temporary file. An execution's output is what the file gained while it ran; the
-report shows it with the problem it belongs to, so `--format json` on the
-fuzzer's stdout stays JSON.
+temporary file. An execution environment (see replay_fuzz.zygote) is handed the
+file of the process it works for and writes there too, so an execution's output is
+what the file gained while it ran wherever its invocations ran; the report shows it
+with the problem it belongs to, so `--format json` on the fuzzer's stdout stays JSON.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _fd: int | None = None
 def capture_output() -> None:
     """From now on, this process's stdout and stderr go to a temporary file (deleted already)."""
     global _fd
-    _flush()
+    flush()
     capture = tempfile.TemporaryFile()
     _fd = os.dup(capture.fileno())
     capture.close()
@@ -29,11 +30,26 @@ def capture_output() -> None:
     os.dup2(_fd, 2)
 
 
+def capture_into(fd: int) -> None:
+    """From now on, this process's stdout and stderr go to `fd`, another process's capture file
+    (an execution environment writes into the capture of the process it works for)."""
+    global _fd
+    flush()
+    _fd = fd
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+
+
+def descriptor() -> int | None:
+    """This process's capture file, or None where output is not captured."""
+    return _fd
+
+
 def mark() -> int:
     """Where the output stands now."""
     if _fd is None:
         return 0
-    _flush()
+    flush()
     return os.fstat(_fd).st_size
 
 
@@ -49,7 +65,7 @@ def since(start: int) -> str:
     return text[-LIMIT:] if len(text) > LIMIT or first == start else "..." + text[-LIMIT:]
 
 
-def _flush() -> None:
+def flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -21,9 +21,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from multiprocessing import reduction
 from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
+
+from replay_fuzz import capture
 
 
 HASH_SEEDS = (101, 202, 303)  # PYTHONHASHSEED of zygote 0, 1, 2
@@ -48,6 +51,11 @@ class Environment:
         kind, self.pid, hash_seed = connection.recv()
         assert kind == "hello"
         self.seed_index = HASH_SEEDS.index(hash_seed)
+        # What user code prints there goes where it goes here (see replay_fuzz.capture).
+        captured = capture.descriptor()
+        connection.send(("output", captured is not None))
+        if captured is not None:
+            reduction.send_handle(connection, captured, self.pid)
 
     def invoke(self, request: Any, timeout: float) -> Any | None:
         """Run one invocation there; None if it did not finish in time (the environment is killed)."""

@@ -21,10 +21,11 @@ import logging
 import os
 import signal
 import sys
+from multiprocessing import reduction
 from multiprocessing.connection import Client, Connection
 from typing import Any
 
-from replay_fuzz import reaper
+from replay_fuzz import capture, reaper
 
 
 def _serve(connection: Connection, handler: Any) -> None:
@@ -34,12 +35,18 @@ def _serve(connection: Connection, handler: Any) -> None:
     if "replay_fuzz.aws_remote" in sys.modules:
         sys.modules["replay_fuzz.aws_remote"].serve_through(connection)
     connection.send(("hello", os.getpid(), int(os.environ.get("PYTHONHASHSEED", "0"))))
+    kind, captured = connection.recv()
+    assert kind == "output"
+    if captured:  # what user code prints here joins the execution's output in the fuzzer's process
+        capture.capture_into(reduction.recv_handle(connection))
     while True:
         try:
             request = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send(("done", run_remote_invocation(handler, request)))
+        result = run_remote_invocation(handler, request)
+        capture.flush()  # before the fuzzer reads the output of this invocation
+        connection.send(("done", result))
 
 
 def _warm_up() -> None:
@@ -112,6 +119,7 @@ def main() -> None:
     os.dup2(devnull, 2)
     # Children share this process's memory copy-on-write; a collection would touch every
     # inherited object and copy every page, so inherited objects are left to no collector.
+    capture.flush()  # what the import printed is the zygote's, not the first environment's
     gc.collect()
     gc.freeze()
     for line in sys.stdin:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from aws_durable_execution_sdk_python import durable_execution
+from aws_durable_execution_sdk_python.config import Duration
 
 from replay_fuzz import fuzz
 from replay_fuzz.environments import HASH_SEEDS, EnvironmentStartFailed
@@ -27,6 +28,23 @@ def test_set_order_bug_is_reported_by_default_and_only_with_cold_starts() -> Non
     assert "--environments" not in problem.reproduce  # the default run lands cold
     replayed = fuzz(environment_bugs.notify_regions, replay=problem.token, database=None)
     assert [p.kind for p in replayed.problems][:1] == ["nondeterminism"]
+
+
+@durable_execution
+def plans_regions_loudly(event, context):
+    regions = {"eu-west-1", "us-east-1", "ap-south-1", "sa-east-1", "ca-central-1"}
+    print("planning", ",".join(regions))
+    context.wait(Duration.from_seconds(10), name="batch-window")
+    return [context.step(lambda _, r=region: f"notified {r}", name=f"notify-{region}") for region in regions]
+
+
+def test_what_environments_print_is_shown_with_their_problem() -> None:
+    report = fuzz(plans_regions_loudly, max_examples=0, database=None)
+    problem = next(p for p in report.problems if p.kind == "nondeterminism")
+    assert any("fresh execution environment" in step for step in problem.schedule)  # both invocations ran remote
+    planned = [line.split(" ")[1].split(",") for line in problem.output.splitlines()]
+    # One line per invocation, in order: a warm environment's, then the fresh one's (another hash seed).
+    assert len(planned) == 2 and sorted(planned[0]) == sorted(planned[1]) and planned[0] != planned[1], problem.output
 
 
 def test_environments_on_lets_the_search_land_cold_and_replays_say_so() -> None:
