@@ -113,12 +113,22 @@ def diagnose(document: TextDocument) -> list[types.Diagnostic]:
         types.Diagnostic(
             range=_client_range(document, item.span),
             message=item.finding.message,
-            severity=types.DiagnosticSeverity.Error if item.finding.code == "DUR000" else types.DiagnosticSeverity.Warning,
+            severity=_severity(item.finding.code),
             code=item.finding.code,
             source=SOURCE,
         )
         for item in found
     ]
+
+
+def _severity(code: str) -> types.DiagnosticSeverity:
+    """As the SARIF output levels it: a default rule's finding is an error (CI fails on it), an
+    opt-in rule's a warning; an editor that showed both as warnings would understate the first."""
+    from lsprotocol import types
+
+    from durable_lint.rule import all_rules
+
+    return types.DiagnosticSeverity.Error if all_rules()[code].default_enabled else types.DiagnosticSeverity.Warning
 
 
 def _fixes(document: TextDocument, wanted: Span | None) -> list[Edit]:

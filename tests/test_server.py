@@ -31,11 +31,12 @@ CLEAN = "print('saved, unchanged')\n"
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    for service in ("svc_a", "svc_b", "svc_c"):
+    for service in ("svc_a", "svc_b", "svc_c", "svc_d"):
         (tmp_path / service).mkdir()
         (tmp_path / service / "handler.py").write_text(CLEAN)  # the editor's text is not on disk
     (tmp_path / "svc_b" / "pyproject.toml").write_text('[tool.durable-lint]\nignore = ["DUR101"]\n')
     (tmp_path / "svc_c" / "pyproject.toml").write_text('[tool.durable-lint]\nselect = ["DUR9999"]\n')
+    (tmp_path / "svc_d" / "pyproject.toml").write_text('[tool.durable-lint]\nextend-select = ["DUR402"]\n')
     return tmp_path
 
 
@@ -55,6 +56,7 @@ def test_editor_session_diagnostics_fixes_hover_and_configuration_per_project(pr
     by_code = {d["code"]: d for d in diagnostics}
     assert sorted(by_code) == ["DUR101", "DUR301"]
     assert {d["source"] for d in diagnostics} == {"durable-lint"}
+    assert {d["severity"] for d in diagnostics} == {1}  # default rules are errors, as SARIF levels them
     assert by_code["DUR301"]["range"] == {"start": {"line": 8, "character": 18}, "end": {"line": 8, "character": 25}}
     assert by_code["DUR101"]["range"] == {"start": {"line": 6, "character": 14}, "end": {"line": 6, "character": 25}}
 
@@ -93,6 +95,9 @@ def test_editor_session_diagnostics_fixes_hover_and_configuration_per_project(pr
     broken = _open(client, (project / "svc_c" / "handler.py").as_uri(), HANDLER)
     assert len(broken) == 1 and broken[0]["severity"] == 1  # one error that names the file and the problem
     assert "svc_c/pyproject.toml" in broken[0]["message"] and "DUR9999" in broken[0]["message"]
+    opted_in = _open(client, (project / "svc_d" / "handler.py").as_uri(),
+                     HANDLER.replace("started = time.time()", 'started = os.environ["STAGE"]').replace("import time", "import os"))
+    assert {d["code"]: d["severity"] for d in opted_in} == {"DUR402": 2, "DUR301": 1}  # an opt-in rule is a warning
 
     assert client.request("shutdown") is None
     client.notify("exit")
