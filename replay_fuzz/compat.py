@@ -127,7 +127,7 @@ def collect_states(handler: Callable[..., Any], event: Any, target: str, options
             chosen = [(schedule, None) for schedule in _schedules(campaign)]
             reference = campaign.reference()
             straight = reference.outcome
-            if refused and (why := reference_failure(reference, event, refused)) is not None:
+            if refused and (why := reference_failure(reference, event, refused, aws_in_memory=False)) is not None:
                 raise StraightRunFailed(why)  # its states would be those of a path the guard made up
             if straight is not None and straight.status != "SUCCEEDED":
                 notes.append(f"the old code ends {straight.words()} straight through for {json.dumps(event)}: "
@@ -289,8 +289,8 @@ def check_states(handler: Callable[..., Any], states: list[State], options: RunO
     refused: list[str] = []
     with _guarded(refused, allow_network):
         findings = [StateFinding(state, found) for state in states if (found := check_state(handler, state, options)) is not None]
-    notes = [f"refused {len(refused)} network connection(s) of the new code, first to {refused[0]}; "
-             "pass --allow-network to permit them"] if refused else []
+    notes = [(f"refused {len(refused)} network connection(s) of the new code, first to {refused[0]}; "
+              "pass --allow-network to permit them")] if refused else []
     return group(findings, reproduce), notes
 
 

@@ -49,8 +49,9 @@ def text(summary: dict[str, Any]) -> str:
     return f"reference: {summary['status']} {shown} in {summary['invocations']} invocation(s) ({covered})"
 
 
-def failure(record: ExecutionRecord, event: Any, refused: list[str]) -> str | None:
-    """Why the straight-through run did not succeed, and what to do; None if it succeeded."""
+def failure(record: ExecutionRecord, event: Any, refused: list[str], aws_in_memory: bool = True) -> str | None:
+    """Why the straight-through run did not succeed, and what to do; None if it succeeded.
+    `aws_in_memory`: the command can run AWS in memory (`compat` cannot), so the advice may say so."""
     outcome = record.outcome
     if outcome is not None and outcome.status == "SUCCEEDED":
         return None
@@ -61,7 +62,8 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str]) -> str | No
         error = failed[2] if failed else (outcome.error if outcome else None)
         cause = f"{raised(error).split('(')[0]} to {refused[0]}" if error else f"first refused: {refused[0]}"
         what = what if outcome is not None else "the straight-through run did not finish"
-        return f"{what}: network refused by the fuzzer ({cause}): pass --allow-network, or run AWS in memory"
+        also = ", or run AWS in memory" if aws_in_memory else ""
+        return f"{what}: network refused by the fuzzer ({cause}): pass --allow-network{also}"
     if outcome is None:
         crashes = {i.crash for i in record.invocations if i.crash}
         if len(crashes) == 1 and len(record.invocations) > 1:  # the same crash every time: Lambda would retry forever
