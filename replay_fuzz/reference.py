@@ -58,8 +58,10 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str], aws_in_memo
     shown_event = excerpt(json.dumps(event, default=str), 60)
     failed = record.failed_operations[0] if record.failed_operations else None
     what = f"{_label(failed[0], failed[1])} failed" if failed else "the straight-through run failed"
-    if refused:
-        error = failed[2] if failed else (outcome.error if outcome else None)
+    error = failed[2] if failed else (outcome.error if outcome else None)
+    # Without credentials botocore asks the instance metadata service, which the guard refuses:
+    # the cause to act on is then the missing credentials, not the refusal.
+    if refused and not (outcome is not None and _lacks_aws_settings(error or "")):
         cause = f"{raised(error).split('(')[0]} to {refused[0]}" if error else f"first refused: {refused[0]}"
         what = what if outcome is not None else "the straight-through run did not finish"
         also = ", or run AWS in memory" if aws_in_memory else ""
@@ -72,8 +74,8 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str], aws_in_memo
                     f"{excerpt(raised(crash) if ': ' in crash else crash, 100)}: fix the handler")
         return (f"the straight-through run on the event {shown_event} did not finish: {record.unfinished}: fix the handler, "
                 "or raise --invocation-timeout / --max-invocations if it is only slow")
-    error = failed[2] if failed else outcome.error or ""
-    advice = _advice(error)
+    error = error or ""
+    advice = _advice(error, refused)
     if failed:
         return f"{what} in the straight-through run: {excerpt(raised(error), 100)} on the event {shown_event}: {advice}"
     return f"the handler raised {excerpt(raised(error), 100)} on the event {shown_event}: {advice}"
@@ -88,12 +90,18 @@ _UNREACHABLE = ("ConnectionRefusedError", "ConnectionResetError", "gaierror", "N
                 "Connection refused", "Name or service not known", "No route to host")
 
 
-def _advice(error: str) -> str:
+def _lacks_aws_settings(error: str) -> bool:
+    return any(marker in error for marker in _NO_AWS_SETTINGS)
+
+
+def _advice(error: str, refused: list[str]) -> str:
     """What to do about a failed straight-through run, by its cause: an event the handler does
     not accept is the usual one, but AWS settings this machine lacks, or a network it cannot
     reach, are not fixed by another event."""
-    if any(marker in error for marker in _NO_AWS_SETTINGS):
-        return f"it calls AWS with no credentials or region here: {_IN_MEMORY}, or set them and pass --allow-network"
+    if _lacks_aws_settings(error):
+        looked = f" (the fuzzer refused botocore's look-up at {refused[0]})" if refused else ""
+        return (f"it calls AWS with no credentials or region here{looked}: {_IN_MEMORY}, "
+                "or set them and pass --allow-network")
     if any(marker in error for marker in _AWS_UNREACHABLE):
         return f"it could not reach AWS: {_IN_MEMORY}, or pass --allow-network where the endpoint is reachable"
     if any(marker in error for marker in _UNREACHABLE):

@@ -223,7 +223,9 @@ def test_a_handler_that_needs_aws_is_pointed_to_aws_in_memory(tmp_path, capsys, 
     assert main([str(tmp_path / "needs_aws.py"), "--no-database"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "NoRegionError" in error
-    assert error.endswith("(it calls AWS: run it on AWS in memory with --aws moto --setup MODULE:FUNCTION)\n")
+    # The advice is for the missing credentials, not for the event.
+    assert error.endswith(": it calls AWS with no credentials or region here: run AWS in memory with --aws moto --setup "
+                          "MODULE:FUNCTION, or set them and pass --allow-network\n") and "--event" not in error
 
 
 def test_the_shop_example_loses_stock_only_aws_in_memory_shows(capsys, monkeypatch) -> None:
@@ -275,7 +277,9 @@ def test_a_reference_that_fails_on_aws_credentials_suggests_aws_in_memory(tmp_pa
     assert main([str(tmp_path / "no_credentials.py"), "--no-database", "--max-examples", "0"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "step 'count' failed in the straight-through run: NoCredentialsError" in error, error
-    assert error.endswith("(it calls AWS: run it on AWS in memory with --aws moto --setup MODULE:FUNCTION)\n")
+    # The advice is for the missing credentials, not for the event.
+    assert error.endswith(": it calls AWS with no credentials or region here: run AWS in memory with --aws moto --setup "
+                          "MODULE:FUNCTION, or set them and pass --allow-network\n") and "--event" not in error
 
 
 def test_a_snapshot_reads_every_service_without_changing_it() -> None:

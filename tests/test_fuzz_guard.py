@@ -172,25 +172,43 @@ def test_compat_passes_allow_network_to_the_old_code(tmp_path: Path) -> None:
     assert "old code ends FAILED" in allowed.stdout and UNREACHABLE in allowed.stdout
 
 
-def test_aws_refused_by_the_guard_gets_network_and_aws_advice(tmp_path: Path) -> None:
+AWS_SETTINGS = {
+    "fake credentials": 'os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")',
+    "no credentials": 'os.environ.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)',
+}
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    ("fake credentials", "step 'save' failed: network refused by the fuzzer (EndpointConnectionError to "
+                         "dynamodb.us-east-1.amazonaws.com): pass --allow-network, or run AWS in memory with --aws moto "
+                         "--setup MODULE:FUNCTION"),
+    # botocore looks for credentials at the instance metadata service, which the guard refuses: the
+    # advice is about the credentials.
+    ("no credentials", "step 'save' failed in the straight-through run: NoCredentialsError('Unable to locate "
+                       "credentials') on the event {}: it calls AWS with no credentials or region here (the fuzzer "
+                       "refused botocore's look-up at 169.254.169.254:80): run AWS in memory with --aws moto --setup "
+                       "MODULE:FUNCTION, or set them and pass --allow-network"),
+])
+def test_aws_the_guard_refuses_gets_advice_for_its_cause(tmp_path: Path, settings: str, expected: str) -> None:
     (tmp_path / "orders_refused.py").write_text(textwrap.dedent('''
         import os
 
         import boto3
         from aws_durable_execution_sdk_python import durable_execution
 
-        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_MAX_ATTEMPTS="1")
+        for name in [name for name in os.environ if name.startswith("AWS_")]:
+            del os.environ[name]
+        os.environ["AWS_MAX_ATTEMPTS"] = "1"
+        {settings}
 
 
         @durable_execution
         def handler(event, context):
             def save(_):
-                boto3.client("dynamodb", region_name="us-east-1").put_item(TableName="orders", Item={"id": {"S": "o-1"}})
+                boto3.client("dynamodb", region_name="us-east-1").put_item(TableName="orders", Item={{"id": {{"S": "o-1"}}}})
 
             return context.step(save, name="save")
-    '''))
+    ''').format(settings=AWS_SETTINGS[settings]))
     result = in_empty_network("", str(tmp_path / "orders_refused.py"), "--max-examples", "0", "--no-database")
     assert result.returncode == 2
-    assert result.stderr == ("durable-fuzz: error: step 'save' failed: network refused by the fuzzer (EndpointConnectionError "
-                             "to dynamodb.us-east-1.amazonaws.com): pass --allow-network, or run AWS in memory with "
-                             "--aws moto --setup MODULE:FUNCTION\n")
+    assert result.stderr == f"durable-fuzz: error: {expected}\n"

@@ -95,13 +95,6 @@ def _reference_error(capsys: pytest.CaptureFixture[str], target: str, event: str
     return capsys.readouterr()[1]
 
 
-def test_missing_aws_credentials_get_aws_advice_not_event_advice(no_aws_settings: None, capsys) -> None:
-    err = _reference_error(capsys, "saves_an_order", "{}")
-    assert err == ("durable-fuzz: error: step 'save' failed in the straight-through run: NoCredentialsError('Unable to "
-                   "locate credentials') on the event {}: it calls AWS with no credentials or region here: run AWS in "
-                   "memory with --aws moto --setup MODULE:FUNCTION, or set them and pass --allow-network\n")
-
-
 def test_an_unreachable_aws_endpoint_gets_aws_advice(no_aws_settings: None, closed_port: int, monkeypatch, capsys) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
