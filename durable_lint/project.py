@@ -34,8 +34,12 @@ class Project:
         self._real_paths: dict[Path, Path] = {}
 
     def _real(self, file: Path) -> Path:
+        """`file.resolve()`, with each folder resolved once: a run meets the same folders again and again."""
         if file not in self._real_paths:
-            self._real_paths[file] = file.resolve()
+            if file.name in ("", "..") or file.is_symlink():
+                self._real_paths[file] = file.resolve()
+            else:
+                self._real_paths[file] = self._real(file.parent) / file.name
         return self._real_paths[file]
 
     def package_of(self, file: Path) -> str:
