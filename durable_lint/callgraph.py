@@ -68,9 +68,11 @@ class CallGraph:
             callee_module.roles.add_helper_contexts(function, contexts)
         passed, carriers = self._passed(function, call, arguments, keywords, module, passed_here)
         passed.update(self._instance_attributes(function, call, module, passed_here))
+        effects = self._effects_of(function, callee_module, passed)
+        if not effects:
+            return {}
         shown = ", ".join(source_of(arg) for arg in carriers)
         name = f"{getattr(function, 'name', 'lambda')}({shown})"
-        effects = self._effects_of(function, callee_module, passed)
         return {code: Effect(e.rule, e.report, (name, *e.chain)) for code, e in effects.items()}
 
     def _effects_of(self, function: ast.AST, module: DurableModule, passed: Passed) -> dict[str, Effect]:

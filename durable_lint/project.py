@@ -31,10 +31,20 @@ class Project:
         self._packages: dict[Path, str] = {}
         self._found: dict[tuple[str, tuple[Path, ...]], Path | None] = {}
         self._tops: dict[Path, Path] = {}
+        self._real_paths: dict[Path, Path] = {}
+
+    def _real(self, file: Path) -> Path:
+        """`file.resolve()`, with each folder resolved once: a run meets the same folders again and again."""
+        if file not in self._real_paths:
+            if file.name in ("", "..") or file.is_symlink():
+                self._real_paths[file] = file.resolve()
+            else:
+                self._real_paths[file] = self._real(file.parent) / file.name
+        return self._real_paths[file]
 
     def package_of(self, file: Path) -> str:
         """The dotted package a file belongs to (folders with __init__.py), for relative imports."""
-        folder = file.resolve().parent
+        folder = self._real(file).parent
         if folder not in self._packages:
             parts: list[str] = []
             walk = folder
@@ -46,10 +56,10 @@ class Project:
 
     def register(self, file: Path, module: DurableModule) -> None:
         """Reuse a module the engine has already analysed."""
-        self._modules[file.resolve()] = module
+        self._modules[self._real(file)] = module
 
     def module_at(self, file: Path) -> DurableModule | None:
-        file = file.resolve()
+        file = self._real(file)
         if file not in self._modules:
             self._modules[file] = None  # a cycle through this file sees "unknown"
             try:
@@ -95,7 +105,7 @@ class Project:
         roots = []
         if origin.file is not None:
             if origin.file not in self._tops:
-                top = origin.file.resolve().parent
+                top = self._real(origin.file).parent
                 for _ in origin.package.split(".") if origin.package else ():
                     top = top.parent
                 self._tops[origin.file] = top
