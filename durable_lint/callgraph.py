@@ -44,8 +44,7 @@ class CallGraph:
         self._rules = [rule for rule in rules if rule.transferable]
         self._call_rules = [rule for rule in self._rules if isinstance(rule, CallRule)]
         self._project = project
-        # Per module (its tree), so a module the project lets go takes its entries (and nodes) with it.
-        self._effects: dict[ast.Module, dict[tuple[ast.AST, frozenset[str], frozenset[tuple[str, object]]], dict[str, Effect]]] = {}
+        self._effects: dict[tuple[ast.AST, frozenset[str], frozenset[tuple[str, object]]], dict[str, Effect]] = {}
         self._in_progress: set[int] = set()
 
     def reports(self, module: DurableModule) -> Iterator[tuple[Rule, Report]]:
@@ -57,10 +56,6 @@ class CallGraph:
                 chain = " -> ".join(effect.chain)
                 subject = f"{source_of(call.func)}() (via {chain})"
                 yield effect.rule, Report(call, subject, effect.report.details)
-
-    def forget(self, module: DurableModule) -> None:
-        """Drop the effects cached for `module`'s functions: the project has let the module go."""
-        self._effects.pop(module.tree, None)
 
     def _effects_of_call(self, call: ast.Call, module: DurableModule, passed_here: Passed) -> dict[str, Effect]:
         target = self._callee(call, module, passed_here)
@@ -85,11 +80,8 @@ class CallGraph:
         # previous text) would free them, and a new node could take over an old id.
         key = (function, frozenset(module.roles.helper_contexts.get(function, ())),
                frozenset((k, v if isinstance(v, str) else v[0]) for k, v in passed.items()))
-        # Kept with the module whose nodes the key holds: the caller's, when it passed callables.
-        holders = [value[1] for value in passed.values() if not isinstance(value, str)]
-        cache = self._effects.setdefault((holders[0] if holders else module).tree, {})
-        if key in cache:
-            return cache[key]
+        if key in self._effects:
+            return self._effects[key]
         if id(function) in self._in_progress:
             return {}
         self._in_progress.add(id(function))
@@ -108,7 +100,7 @@ class CallGraph:
                     effects.setdefault(code, effect)
         finally:
             self._in_progress.discard(id(function))
-        cache[key] = effects
+        self._effects[key] = effects
         return effects
 
     def _through_parameters(self, function: ast.AST, module: DurableModule, calls: list[ast.Call],

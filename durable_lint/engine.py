@@ -82,15 +82,11 @@ class Linter:
                 return []
             if file is not None:
                 self.project.register(file, module)
-            try:
-                reports = [(rule, report) for rule in self.rules for report in rule.check(module)]
-                reports += self.callgraph.reports(module)
-                findings = self._to_findings(reports, path, text.splitlines())
-            finally:
-                for released in self.project.release(file, module) if file is not None else ():
-                    self.callgraph.forget(released)
+            reports = [(rule, report) for rule in self.rules for report in rule.check(module)]
+            reports += self.callgraph.reports(module)
         except RecursionError:
             return self._parse_error(path, 1, 1, "nesting too deep to analyse")
+        findings = self._to_findings(reports, path, text.splitlines())
         if not apply_noqa:
             return sorted(findings)
         from durable_lint.noqa import without_suppressed  # loaded only when a noqa comment can apply

@@ -17,7 +17,6 @@ from durable_lint.module import DurableModule
 
 ModuleFactory = Callable[[ast.Module, Path, str], DurableModule]
 _MAX_REEXPORT_DEPTH = 8
-MAX_RETAINED = 1000
 
 
 class Project:
@@ -27,8 +26,6 @@ class Project:
         self._root = root.resolve()
         self._factory = factory
         self._modules: dict[Path, DurableModule | None] = {}
-        self._requested: set[Path] = set()  # files some module's lookups needed: kept for the run
-        self._retained: dict[Path, DurableModule] = {}  # linted modules nobody asked for, oldest first
         # What the file system said, asked once per run: a run asks the same questions
         # for every file, and each answer costs a few stat() calls.
         self._packages: dict[Path, str] = {}
@@ -58,33 +55,11 @@ class Project:
         return self._packages[folder]
 
     def register(self, file: Path, module: DurableModule) -> None:
-        """The module being linted stands for its file: a lookup of its own functions finds these nodes."""
+        """Reuse a module the engine has already analysed."""
         self._modules[self._real(file)] = module
-
-    def release(self, file: Path, module: DurableModule) -> list[DurableModule]:
-        """The linted modules to let go now that `module`'s lint is done: the oldest, once the
-        project holds more than MAX_RETAINED that no other module has asked for.
-
-        Holding a linted module costs about 100 kB, and freeing it costs time: a run over a
-        tree of up to MAX_RETAINED files per process frees nothing, a larger one stays
-        within that memory. A module let go and imported later is parsed again on demand.
-        """
-        real = self._real(file)
-        if real in self._requested or self._modules.get(real) is not module:
-            return []
-        self._retained[real] = module
-        evicted = []
-        while len(self._retained) > MAX_RETAINED:
-            path, old = next(iter(self._retained.items()))
-            del self._retained[path]
-            if path not in self._requested and self._modules.get(path) is old:
-                del self._modules[path]
-                evicted.append(old)
-        return evicted
 
     def module_at(self, file: Path) -> DurableModule | None:
         file = self._real(file)
-        self._requested.add(file)
         if file not in self._modules:
             self._modules[file] = None  # a cycle through this file sees "unknown"
             try:
