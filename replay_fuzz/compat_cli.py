@@ -1,7 +1,7 @@
 """The deploy-safety subcommands of `durable-fuzz`.
 
-    durable-fuzz compat NEW_TARGET --base OLD [--event JSON | --event-file PATH]... [--save-states DIR]
-    durable-fuzz replay TARGET STATE.json|DIR...
+    durable-fuzz compat NEW_TARGET --base OLD [--event JSON | --event-file PATH]... [--save-states DIR] [--allow-network]
+    durable-fuzz replay TARGET STATE.json|DIR... [--allow-network]
     durable-fuzz pull FUNCTION_NAME_OR_ARN DIR [--status RUNNING]
 
 Exit codes: 0 compatible, 1 incompatible, 2 usage error (one line on stderr).
@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("states", nargs="+", type=Path, metavar="STATE", help="a state file, or a folder of them")
     for command in (compat, replay):
         command.add_argument("--format", choices=("text", "json"), default="text")
-        command.add_argument("--allow-network", action="store_true", help="let the old and new code open network connections")
+        command.add_argument("--allow-network", action="store_true",
+                             help="let the code under test (old and new, for compat) open network connections")
         command.add_argument("--invocation-timeout", type=float, default=10.0, metavar="SECONDS", help="report an invocation that runs longer (default 10)")
         command.add_argument("--max-invocations", type=int, default=50, metavar="N", help="report an execution that needs more (default 50)")
     pull = commands.add_parser("pull", help="save the states of a function's in-flight executions (boto3)",
