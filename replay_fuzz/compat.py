@@ -127,7 +127,7 @@ def collect_states(handler: Callable[..., Any], event: Any, target: str, options
             chosen = [(schedule, None) for schedule in _schedules(campaign)]
             reference = campaign.reference()
             straight = reference.outcome
-            if refused and (why := reference_failure(reference, event, refused, aws_in_memory=False)) is not None:
+            if refused and (why := reference_failure(reference, event, refused, suggest_aws_in_memory=False)) is not None:
                 raise StraightRunFailed(why)  # its states would be those of a path the guard made up
             if straight is not None and straight.status != "SUCCEEDED":
                 notes.append(f"the old code ends {straight.words()} straight through for {json.dumps(event)}: "

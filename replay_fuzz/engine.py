@@ -160,7 +160,7 @@ class Campaign:
                                     f"ended its process: it {died.how} (os._exit or a signal in the code under test)") from None
         self._references[(Schedule(), False)] = record
         self.report.references.append(reference_summary(record))
-        why = reference_failure(record, self.event, self.report.refused[before:])
+        why = reference_failure(record, self.event, self.report.refused[before:], suggest_aws_in_memory=self.aws is None)
         if why is not None and (record.outcome is None or not self.allow_failing_reference):
             raise StraightRunFailed(with_aws_hint(why))
         return record

@@ -49,9 +49,9 @@ def text(summary: dict[str, Any]) -> str:
     return f"reference: {summary['status']} {shown} in {summary['invocations']} invocation(s) ({covered})"
 
 
-def failure(record: ExecutionRecord, event: Any, refused: list[str], aws_in_memory: bool = True) -> str | None:
+def failure(record: ExecutionRecord, event: Any, refused: list[str], suggest_aws_in_memory: bool = True) -> str | None:
     """Why the straight-through run did not succeed, and what to do; None if it succeeded.
-    `aws_in_memory`: the command can run AWS in memory (`compat` cannot), so the advice may say so."""
+    `suggest_aws_in_memory`: False where it is on already, or the command cannot (`compat`)."""
     outcome = record.outcome
     if outcome is not None and outcome.status == "SUCCEEDED":
         return None
@@ -64,7 +64,7 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str], aws_in_memo
     if refused and not (outcome is not None and _lacks_aws_settings(error or "")):
         cause = f"{raised(error).split('(')[0]} to {refused[0]}" if error else f"first refused: {refused[0]}"
         what = what if outcome is not None else "the straight-through run did not finish"
-        also = ", or run AWS in memory" if aws_in_memory else ""
+        also = ", or run AWS in memory" if suggest_aws_in_memory else ""
         return f"{what}: network refused by the fuzzer ({cause}): pass --allow-network{also}"
     if outcome is None:
         crashes = {i.crash for i in record.invocations if i.crash}
@@ -75,7 +75,7 @@ def failure(record: ExecutionRecord, event: Any, refused: list[str], aws_in_memo
         return (f"the straight-through run on the event {shown_event} did not finish: {record.unfinished}: fix the handler, "
                 "or raise --invocation-timeout / --max-invocations if it is only slow")
     error = error or ""
-    advice = _advice(error, refused)
+    advice = _advice(error, refused, suggest_aws_in_memory)
     if failed:
         return f"{what} in the straight-through run: {excerpt(raised(error), 100)} on the event {shown_event}: {advice}"
     return f"the handler raised {excerpt(raised(error), 100)} on the event {shown_event}: {advice}"
@@ -94,16 +94,19 @@ def _lacks_aws_settings(error: str) -> bool:
     return any(marker in error for marker in _NO_AWS_SETTINGS)
 
 
-def _advice(error: str, refused: list[str]) -> str:
+def _advice(error: str, refused: list[str], suggest_aws_in_memory: bool) -> str:
     """What to do about a failed straight-through run, by its cause: an event the handler does
     not accept is the usual one, but AWS settings this machine lacks, or a network it cannot
     reach, are not fixed by another event."""
+    in_memory = f"{_IN_MEMORY}, or " if suggest_aws_in_memory else ""
     if _lacks_aws_settings(error):
         looked = f" (the fuzzer refused botocore's look-up at {refused[0]})" if refused else ""
-        return (f"it calls AWS with no credentials or region here{looked}: {_IN_MEMORY}, "
-                "or set them and pass --allow-network")
+        return f"it calls AWS with no credentials or region here{looked}: {in_memory}set them and pass --allow-network"
     if any(marker in error for marker in _AWS_UNREACHABLE):
-        return f"it could not reach AWS: {_IN_MEMORY}, or pass --allow-network where the endpoint is reachable"
+        if not suggest_aws_in_memory:  # AWS in memory answers AWS's own endpoints, not an endpoint_url of the code's
+            return ("it could not reach the AWS endpoint the code names, which AWS in memory does not answer: "
+                    "leave endpoint_url unset, or pass --allow-network where the endpoint is reachable")
+        return f"it could not reach AWS: {in_memory}pass --allow-network where the endpoint is reachable"
     if any(marker in error for marker in _UNREACHABLE):
         return f"it could not reach the network: pass --allow-network where what it calls is reachable, {_EXPECTED}"
     return f"pass --event or --event-file with an event it accepts, {_EXPECTED}"

@@ -104,6 +104,18 @@ def test_an_unreachable_aws_endpoint_gets_aws_advice(no_aws_settings: None, clos
                         "--allow-network where the endpoint is reachable\n")
 
 
+def test_an_endpoint_aws_in_memory_does_not_answer_is_not_pointed_to_aws_in_memory(closed_port: int, monkeypatch,
+                                                                                    capsys) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    event = json.dumps({"endpoint": f"http://127.0.0.1:{closed_port}"})
+    assert main(["tests/test_fuzz_reference.py:saves_an_order", "--event", event, "--aws", "moto", "--max-examples", "0",
+                 "--no-database"]) == 2
+    err = capsys.readouterr()[1]
+    assert err.startswith("durable-fuzz: error: step 'save' failed in the straight-through run: EndpointConnectionError(")
+    assert err.endswith(": it could not reach the AWS endpoint the code names, which AWS in memory does not answer: "
+                        "leave endpoint_url unset, or pass --allow-network where the endpoint is reachable\n")
+
+
 def test_an_unreachable_service_gets_network_advice(closed_port: int, capsys) -> None:
     err = _reference_error(capsys, "calls_a_local_service", json.dumps({"port": closed_port}))
     assert err.startswith("durable-fuzz: error: step 'call' failed in the straight-through run: ConnectionRefusedError(")
