@@ -45,7 +45,9 @@ from replay_fuzz.module_state import ModuleState
 from replay_fuzz.reference import failure as reference_failure
 from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.report import Problem, Report
-from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.records import ExecutionRecord
+from replay_fuzz.runner import run_execution
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
 from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, ShardStuck, run_shards, working_on
 from replay_fuzz.single_faults import cold_landings, run_single_faults, single_fault_schedules

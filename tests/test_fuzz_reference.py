@@ -13,7 +13,8 @@ from aws_durable_execution_sdk_python import durable_execution
 from replay_fuzz import fuzz
 from replay_fuzz.cli import main
 from replay_fuzz.engine import Campaign, StraightRunFailed
-from replay_fuzz.runner import ExecutionRecord, RunOptions
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.records import ExecutionRecord
 from replay_fuzz.schedule import Schedule
 
 
