@@ -19,7 +19,8 @@ from aws_durable_execution_sdk_python import durable_execution
 
 from replay_fuzz import engine, fuzz
 from replay_fuzz.checks import Difference
-from replay_fuzz.engine import SHARDS, simplest_per_kind
+from replay_fuzz.engine import SHARDS
+from replay_fuzz.problems import simplest_per_kind
 from replay_fuzz.schedule import Fault, Schedule
 from replay_fuzz.shards import run_shards
 from tests.fuzz_targets import planted, production_variety
@@ -67,14 +68,14 @@ def test_unseeded_shards_search_different_schedules(tmp_path: Path, monkeypatch:
         pass
 
     earlier_hypothesis_test()  # now this process has a random generator for its forks to inherit
-    search = engine._search
+    search = engine.search_shard
 
     def search_naming_its_shard(*arguments: object) -> object:
         global SEARCH_SHARD
         SEARCH_SHARD = str(arguments[4])  # the shard index; this runs in the forked shard
         return search(*arguments)
 
-    monkeypatch.setattr(engine, "_search", search_naming_its_shard)
+    monkeypatch.setattr(engine, "search_shard", search_naming_its_shard)
     log = tmp_path / "draws.txt"
     fuzz(draws, events=[{"log": str(log)}], max_examples=40, database=None, jobs=2)
     seen: dict[str, set[str]] = {}
