@@ -75,8 +75,13 @@ class Observer:
             effects.enter_step(op, self.record.semantics.get(op), runs)
             try:
                 key = f"step:{op}:{self.schedule.body_seed_index(op, runs)}"
-                with entropy.step_randomness(key), step_body(key):
-                    result = body()
+                with entropy.step_randomness(key) as stream, step_body(key) as run:
+                    try:
+                        result = body()
+                    finally:
+                        if stream.drawn or run.key_read:
+                            with self._lock:
+                                self.record.seeded_bodies.add(op)
             finally:
                 effects.leave_step()
         if fault == "crash-after":

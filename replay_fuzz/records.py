@@ -91,6 +91,9 @@ class ExecutionRecord:
     parents: dict[str, str | None] = field(default_factory=dict)  # each stored operation's parent
     semantics: dict[str, str] = field(default_factory=dict)
     body_runs: dict[str, int] = field(default_factory=dict)  # how often each user body started
+    # Step bodies that read what their run's seed decides (randomness, the time budget left):
+    # only for these can pinning the seed of a re-run change the straight-through run.
+    seeded_bodies: set[str] = field(default_factory=set)
     unfinished: str | None = None  # why the execution did not reach an outcome
     failed_operations: list[tuple[str, str | None, str]] = field(default_factory=list)  # (type, name, error) that ended FAILED
     refused: list[str] = field(default_factory=list)  # network traffic refused in execution environments

@@ -51,6 +51,7 @@ class RemoteResult:
     nondeterminism: list[str]
     effects: list[effects.EffectCall]
     semantics: dict[str, str]
+    seeded_bodies: set[str]
     refused: list[str] = field(default_factory=list)
 
 
@@ -95,6 +96,7 @@ class RemoteInvoker:
         record.nondeterminism += result.nondeterminism
         record.effects += result.effects
         record.semantics.update(result.semantics)
+        record.seeded_bodies |= result.seeded_bodies
         record.refused += result.refused
         if result.crash is not None:
             invocation.crash = result.crash
@@ -117,5 +119,5 @@ def run_remote_invocation(handler: Callable[..., Any], request: RemoteRequest) -
         context = lambda_context(backend, request.number, request.schedule)
         output, crash = run_invocation(lambda: handler(invocation_input(backend), context))
     return RemoteResult(output, crash, backend, invocation, record.body_runs, record.body_boundaries,
-                        record.nondeterminism, record.effects, record.semantics, refused)
+                        record.nondeterminism, record.effects, record.semantics, record.seeded_bodies, refused)
 
