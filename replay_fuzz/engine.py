@@ -287,27 +287,25 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     work += [functools.partial(search_shard, space, len(search_parts[index]), None if seed is None else seed * len(search_parts) + index,
                                database, index) for index in mine]
     planned = sum(len(search_parts[index]) for index in mine)
-    # Cold landings last: the zygotes start while the work above runs (unless the search lands cold too).
+    # Cold landings last, in the same queue (so no core idles between them and the work above): the
+    # zygotes start while that work runs, and are waited for as the first shard that lands cold starts.
     cold = [functools.partial(run_single_faults, space, part)
             for part in _parts([s for s in singles if s[1][0].cold], COLD_SHARDS) if part]
-    batches = [work + cold] if campaign.cold_search else [work, cold]
+    everything = work + cold
+    first_cold = 0 if campaign.cold_search else len(work)
+
+    def prepare(index: int) -> None:
+        if index == first_cold and campaign.environments is not None:
+            campaign.environments.wait_ready()
+            with campaign.guarded():  # once here rather than in every shard (the code runs in an environment)
+                campaign.reference(remote=True)
+
     ticker = Ticker(campaign.report, progress, expected=len(singles) + planned)
     finished: dict[int, ShardResult[Found]] = {}
-    everything = [part for batch in batches for part in batch]
     interrupted = False
     try:
-        for offset, batch in zip([0, len(batches[0])], batches, strict=False):
-            if batch and batch is not work and campaign.environments is not None:
-                campaign.environments.wait_ready()
-                with campaign.guarded():  # once here rather than in every shard (the code runs in an environment)
-                    campaign.reference(remote=True)
-            done: dict[int, ShardResult[Found]] = {}
-            try:
-                run_shards([_shard(campaign, part) for part in batch], jobs,
-                           lambda shard, counts, offset=offset: ticker(shard + offset, counts), done,
-                           silence=campaign.silence())
-            finally:
-                finished.update({index + offset: result for index, result in done.items()})
+        run_shards([_shard(campaign, part) for part in everything], jobs, ticker, finished,
+                   silence=campaign.silence(), before_fork=prepare)
     except KeyboardInterrupt:
         interrupted = True
         ticker.count_unfinished(set(range(len(everything))) - set(finished))

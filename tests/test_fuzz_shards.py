@@ -150,6 +150,17 @@ def test_shard_results_come_back_in_shard_order_with_their_progress() -> None:
     assert sorted(heard) == [(n, n * 10) for n in range(5)]
 
 
+def test_what_a_shard_needs_is_made_ready_here_just_before_it_starts() -> None:
+    prepared: list[int] = []
+
+    def shard(progress):
+        return list(prepared)  # what this process had prepared when it forked the child
+
+    results = run_shards([shard] * 4, 2, lambda i, p: None, before_fork=prepared.append)
+    assert prepared == [0, 1, 2, 3]
+    assert results[0] == [0] and results[3] == [0, 1, 2, 3]
+
+
 def test_an_exception_in_a_shard_is_raised_here() -> None:
     def fails(progress):
         raise ValueError("bad shard")
