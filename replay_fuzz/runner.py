@@ -10,7 +10,8 @@ What production varies between invocations, the run varies too, reproducibly fro
 the schedule's seed: randomness is seeded anew for each invocation of orchestration
 code and for each run of a step body (see replay_fuzz.entropy). A run whose steps
 re-ran is compared with a *pinned* straight-through run whose step bodies draw what
-this run's checkpointed runs drew.
+this run's checkpointed runs drew (needed only where a body reads what its seed decides;
+see `Campaign.reference`).
 Time is virtual: the service's starts at a fixed instant and moves only by waits and
 retry delays; orchestration code's also lags behind crashed invocations and moves with
 the time code takes (see replay_fuzz.clock). Each invocation gets Lambda's context
