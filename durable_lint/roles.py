@@ -37,6 +37,9 @@ class FunctionRole:
     context_params: set[str] = field(default_factory=set)
     own_context: bool = False  # receives a DurableContext of its own (handler, child, branch)
     replayed: bool = True  # False for a context function that never issues an operation
+    # Set by a decorator. A role that comes from being passed to the SDK belongs to that
+    # use only: a direct call elsewhere runs the body as part of the caller's code.
+    declared: bool = False
 
 
 def context_parameters(function: ast.AST, passed: Sequence[ast.expr], keywords: Sequence[ast.keyword],
@@ -155,6 +158,13 @@ class RoleMap:
     def role_of(self, function: ast.AST) -> FunctionRole | None:
         return self._roles.get(function)
 
+    def runs_where_called(self, function: ast.AST) -> bool:
+        """Does a direct call run `function`'s body as part of the caller's code? Yes, unless
+        a decorator gave it its role: `context.parallel([partial(audit, ...)])` at one site
+        leaves `audit(c, "x")` at another a plain helper call."""
+        role = self._roles.get(function)
+        return role is None or not role.declared
+
     def __iter__(self) -> Iterator[tuple[ast.AST, FunctionRole]]:
         return iter(self._roles.items())
 
@@ -166,11 +176,11 @@ class RoleMap:
             if name in sdk.ORCHESTRATION_DECORATORS or name in self._extra.workflow_decorators:
                 index = sdk.ORCHESTRATION_DECORATORS.get(name, 1)
                 self._roles[function] = FunctionRole(
-                    Role.ORCHESTRATION, f"@{name.rsplit('.', 1)[-1]}", self._param_at(function, index), True
+                    Role.ORCHESTRATION, f"@{name.rsplit('.', 1)[-1]}", self._param_at(function, index), True, declared=True
                 )
                 return
             if name in sdk.STEP_DECORATORS or name in self._extra.step_decorators:
-                self._roles[function] = FunctionRole(Role.STEP, f"@{name.rsplit('.', 1)[-1]}")
+                self._roles[function] = FunctionRole(Role.STEP, f"@{name.rsplit('.', 1)[-1]}", declared=True)
                 return
         annotated = {
             binding.name
@@ -199,39 +209,41 @@ class RoleMap:
             method = func.attr
             if method in sdk.STEP_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.STEP_CALLABLE_ARGS[method])
-                for target in self.callables_of(arg):
+                for target, _ in self.callables_of(arg):
                     yield target, FunctionRole(Role.STEP, f"passed to context.{method}")
             elif method in sdk.CHILD_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.CHILD_CALLABLE_ARGS[method])
                 if method == "map" and call.args and names_function(call.args[0]):
                     arg = call.args[0]  # map(func, items): the author's item function, in the wrong place (DUR901)
-                for target in self.callables_of(arg):
-                    yield target, self._child_role(target, f"passed to context.{method}")
+                for target, bound in self.callables_of(arg):
+                    yield target, self._child_role(target, bound, f"passed to context.{method}")
             elif method == "parallel":
-                for target in self.callables_of(*parallel_branches(call)):
-                    yield target, self._child_role(target, "passed to context.parallel")
+                for target, bound in self.callables_of(*parallel_branches(call)):
+                    yield target, self._child_role(target, bound, "passed to context.parallel")
             return
         name = self._resolver.qualified_name(func)
         if name == sdk.WITH_RETRY:
-            for target in self.callables_of(positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)):
-                yield target, self._child_role(target, "passed to with_retry")
+            for target, bound in self.callables_of(positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)):
+                yield target, self._child_role(target, bound, "passed to with_retry")
         elif name in sdk.CONFIG_CALLABLE_KEYWORDS:
             for kw in call.keywords:
                 if kw.arg in sdk.CONFIG_CALLABLE_KEYWORDS[name]:
-                    for target in self.callables_of(kw.value):
+                    for target, _ in self.callables_of(kw.value):
                         yield target, FunctionRole(Role.ORCHESTRATION, f"{name.rsplit('.', 1)[-1]}({kw.arg}=...)")
         elif name in self._extra.step_functions:
-            for target in self.callables_of(*call.args, *(kw.value for kw in call.keywords)):
+            for target, _ in self.callables_of(*call.args, *(kw.value for kw in call.keywords)):
                 yield target, FunctionRole(Role.STEP, f"passed to {name}")
 
-    def _child_role(self, target: ast.AST, reason: str) -> FunctionRole:
-        return FunctionRole(Role.ORCHESTRATION, reason, self._param_at(target, 0), True)
+    def _child_role(self, target: ast.AST, bound: int, reason: str) -> FunctionRole:
+        """The SDK passes the child's DurableContext first, after what `bound` filled."""
+        return FunctionRole(Role.ORCHESTRATION, reason, self._param_at(target, bound), True)
 
-    def callables_of(self, *exprs: ast.expr | None) -> list[ast.AST]:
+    def callables_of(self, *exprs: ast.expr | None) -> list[tuple[ast.AST, int]]:
         """The functions some expressions hand over, the way handlers build them: a lambda or
         def, `functools.partial(f, ...)`, a variable, a list or comprehension of branches,
-        `ParallelBranch(f)`, or a call to a local factory that returns a closure."""
-        found: list[ast.AST] = []
+        `ParallelBranch(f)`, or a call to a local factory that returns a closure. Each comes
+        with the number of leading parameters the expression already fills."""
+        found: list[tuple[ast.AST, int]] = []
         stack = [e for e in exprs if e is not None]
         seen: set[int] = set()
         while stack:
@@ -241,7 +253,7 @@ class RoleMap:
             seen.add(id(expr))
             function = self.function_for(expr)
             if function is not None:
-                found.append(function)
+                found.append((function, self._bound_before(expr, function)))
             elif isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
                 stack.extend(e.value if isinstance(e, ast.Starred) else e for e in expr.elts)
             elif isinstance(expr, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
@@ -255,6 +267,20 @@ class RoleMap:
             elif isinstance(expr, ast.Call):
                 stack.extend(self._made_callables(expr))
         return found
+
+    def _bound_before(self, expr: ast.expr, function: ast.AST) -> int:
+        """Leading parameters of `function` that `expr` fills before the SDK's arguments:
+        the instance of a bound method (`self.process_item`), the positional arguments of
+        `functools.partial(f, settings)`."""
+        if isinstance(expr, ast.Call) and self._is_partial(expr) and expr.args:
+            return len(expr.args) - 1 + self._bound_before(expr.args[0], function)
+        if isinstance(expr, ast.Name):
+            binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+            if binding is not None and binding.kind == "assign" and len(binding.values) == 1:
+                return self._bound_before(binding.values[0], function)
+        if isinstance(expr, ast.Attribute) and is_method(function):
+            return 1
+        return 0
 
     def _arguments_for(self, param: Binding) -> list[ast.expr]:
         """What this module's calls pass to a helper's parameter: `run_step(context, charge)`
