@@ -172,7 +172,7 @@ class RoleMap:
 
     def _from_decorators_and_annotations(self, function: ast.AST) -> None:
         for decorator in getattr(function, "decorator_list", ()):
-            name = self._resolver.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+            name = self._resolver.sdk_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
             if name in sdk.ORCHESTRATION_DECORATORS or name in self._extra.workflow_decorators:
                 index = sdk.ORCHESTRATION_DECORATORS.get(name, 1)
                 self._roles[function] = FunctionRole(
@@ -194,7 +194,10 @@ class RoleMap:
         annotation = binding.annotation
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             return annotation.value.split(".")[-1] == "DurableContext"
-        return annotation is not None and self._resolver.qualified_name(annotation) == sdk.DURABLE_CONTEXT
+        name = self._resolver.qualified_name(annotation) if annotation is not None else None
+        if name is None or not name.endswith(".DurableContext"):
+            return False  # a team module's re-export keeps the name (only those are followed: cheap)
+        return name == sdk.DURABLE_CONTEXT or self._resolver.sdk_name(annotation) == sdk.DURABLE_CONTEXT  # type: ignore[arg-type]
 
     @staticmethod
     def _param_at(function: ast.AST, index: int) -> set[str]:
