@@ -106,17 +106,17 @@ class RoleMap:
         made = self._class_made_by(call)
         if made is not None:
             callee = method_of(made, "__init__")
-            passed, keywords = self.arguments_of(callee, call) if callee is not None else ([], [])
+            # `__init__` receives the new instance first, then the call's arguments.
+            passed, keywords = [ast.Constant(None), *call.args], call.keywords
         if callee is None or callee in self._roles or isinstance(callee, ast.Lambda):
             return False
         params = context_parameters(callee, passed, keywords, self.is_context)
         known = self.helper_contexts.setdefault(callee, set())
-        if params <= known:
-            return False
+        changed = not params <= known
         known.update(params)
         if made is not None:
-            self._hold_contexts(made, callee, params)
-        return True
+            changed |= self._hold_contexts(made, callee, known)  # annotated `context: DurableContext` too
+        return changed
 
     def _class_made_by(self, call: ast.Call) -> ast.ClassDef | None:
         if not isinstance(call.func, ast.Name):
@@ -124,16 +124,21 @@ class RoleMap:
         binding = call.func._dl_scope.lookup(call.func.id)  # type: ignore[attr-defined]
         return binding.definition if binding is not None and binding.kind == "class" else None  # type: ignore[return-value]
 
-    def _hold_contexts(self, owner: ast.ClassDef, init: ast.AST, params: set[str]) -> None:
-        """Mark `self.<attr>` as a DurableContext in every method, for attributes set from `params`."""
+    def _hold_contexts(self, owner: ast.ClassDef, init: ast.AST, params: set[str]) -> bool:
+        """Mark `self.<attr>` as a DurableContext in every method, for attributes set from
+        `params`; True if a method holds a context it did not hold before."""
         held = {
             f"self.{attr}"
             for attr, values in assigned_attributes(owner).items()
             if any(isinstance(v, ast.Name) and v.id in params and self._is_param_of(v, init) for v in values)
         }
+        changed = False
         for method in owner.body:
             if held and isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method not in self._roles:
-                self.helper_contexts.setdefault(method, set()).update(held)
+                known = self.helper_contexts.setdefault(method, set())
+                changed |= not held <= known
+                known.update(held)
+        return changed
 
     @staticmethod
     def _is_param_of(name: ast.Name, function: ast.AST) -> bool:
