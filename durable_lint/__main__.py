@@ -1,5 +1,3 @@
-import sys
+from durable_lint.cli import entry
 
-from durable_lint.cli import main
-
-sys.exit(main())
+entry()

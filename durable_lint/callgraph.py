@@ -44,7 +44,7 @@ class CallGraph:
         self._rules = [rule for rule in rules if rule.transferable]
         self._call_rules = [rule for rule in self._rules if isinstance(rule, CallRule)]
         self._project = project
-        self._effects: dict[tuple[int, frozenset[str], frozenset[tuple[str, object]]], dict[str, Effect]] = {}
+        self._effects: dict[tuple[ast.AST, frozenset[str], frozenset[tuple[str, object]]], dict[str, Effect]] = {}
         self._in_progress: set[int] = set()
 
     def reports(self, module: DurableModule) -> Iterator[tuple[Rule, Report]]:
@@ -68,14 +68,18 @@ class CallGraph:
             callee_module.roles.add_helper_contexts(function, contexts)
         passed, carriers = self._passed(function, call, arguments, keywords, module, passed_here)
         passed.update(self._instance_attributes(function, call, module, passed_here))
+        effects = self._effects_of(function, callee_module, passed)
+        if not effects:
+            return {}
         shown = ", ".join(source_of(arg) for arg in carriers)
         name = f"{getattr(function, 'name', 'lambda')}({shown})"
-        effects = self._effects_of(function, callee_module, passed)
         return {code: Effect(e.rule, e.report, (name, *e.chain)) for code, e in effects.items()}
 
     def _effects_of(self, function: ast.AST, module: DurableModule, passed: Passed) -> dict[str, Effect]:
-        key = (id(function), frozenset(module.roles.helper_contexts.get(function, ())),
-               frozenset((k, v if isinstance(v, str) else id(v[0])) for k, v in passed.items()))
+        # The nodes themselves, not their id(): a module the project lets go (the editor's
+        # previous text) would free them, and a new node could take over an old id.
+        key = (function, frozenset(module.roles.helper_contexts.get(function, ())),
+               frozenset((k, v if isinstance(v, str) else v[0]) for k, v in passed.items()))
         if key in self._effects:
             return self._effects[key]
         if id(function) in self._in_progress:

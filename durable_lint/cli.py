@@ -22,7 +22,7 @@ from durable_lint.discovery import iter_python_files
 from durable_lint.finding import Finding
 from durable_lint.output import ALIASES, FORMATS, STATISTICS_FORMATS, TEXT_FORMATS, Results, format_statistics, summary
 from durable_lint.rule import all_rules
-from durable_lint.run import Linters, dependents_of, lint_files, terminate_raises
+from durable_lint.run import Linters, dependents_of, fewer_collections, lint_files, terminate_raises
 
 STDIN = "-"
 
@@ -142,6 +142,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The console script: `main`, then leave without tearing the heap down.
+
+    A lint of a large tree ends holding every module it analysed, and freeing them one
+    object at a time at exit cost a quarter of a 1,000-file run's CPU (0.9 s of 3.3 s).
+    Nothing is left to clean up by then: the report is flushed and `fix` has already
+    replaced its files. `--help` and bad arguments exit through argparse as usual.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # already reported by main, or closed by the language server
+            pass
+    os._exit(code)
+
+
 # stdout cannot take the output: a full disk or /dev/full, a quota, a file size limit, a dead terminal.
 _OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
@@ -203,11 +220,12 @@ def _check(args: argparse.Namespace) -> int:
             print(f"durable-lint: warning: no Python files to check in {' '.join(args.paths)} "
                   "(excluded by the configuration or --exclude, ignored by git, or not Python files)", file=sys.stderr)
         return _report(args, results, 0, closing="")
-    if fixing:
-        code = _fix(args, Linters(configurations), files, results)
-    else:
-        results.findings = lint_files(files, configurations, jobs=args.jobs)
-        code = _report(args, results, _exit_code(args, results.findings))
+    with fewer_collections():
+        if fixing:
+            code = _fix(args, Linters(configurations), files, results)
+        else:
+            results.findings = lint_files(files, configurations, jobs=args.jobs)
+            code = _report(args, results, _exit_code(args, results.findings))
     _report_unreadable(unreadable)
     return 2 if unreadable else code
 

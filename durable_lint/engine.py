@@ -97,7 +97,7 @@ class Linter:
         return DurableModule(
             tree,
             source=source,
-            package=_package_of(file) if file is not None else "",
+            package=self.project.package_of(file) if file is not None else "",
             file=file,
             extra=self.settings.extra,
             wrapper_modules=self.settings.wrapper_modules,
@@ -145,13 +145,3 @@ def _character_column(lines: list[str], line: int, byte_offset: int) -> int:
     if 0 < line <= len(lines) and not lines[line - 1].isascii():
         return len(lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
     return byte_offset + 1
-
-
-def _package_of(file: Path) -> str:
-    """The dotted package a file belongs to (folders with __init__.py), for relative imports."""
-    parts: list[str] = []
-    folder = file.resolve().parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.append(folder.name)
-        folder = folder.parent
-    return ".".join(reversed(parts))

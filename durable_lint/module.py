@@ -41,13 +41,29 @@ class Region:
 
     def nodes(self, *types: type) -> list[ast.AST]:
         if types not in self._cache:
-            module = self._module
-            self._cache[types] = [n for n in module.nodes(*types) if self._owned(module.code_owner(n))]
+            self._cache[types] = self._select(types)
         return self._cache[types]
+
+    def _select(self, types: tuple[type, ...]) -> list[ast.AST]:
+        module = self._module
+        return [n for n in module.nodes(*types) if self._owned(module.code_owner(n))]
 
     @property
     def calls(self) -> list[ast.Call]:
         return self.nodes(ast.Call)  # type: ignore[return-value]
+
+
+class FunctionRegion(Region):
+    """The code of one function, taken from the module's index of nodes by owner: the
+    call graph asks for many functions' code, and filtering every node of the module
+    for each of them made a lint quadratic in the module's size."""
+
+    def __init__(self, module: DurableModule, function: ast.AST) -> None:
+        super().__init__(module, lambda owner: owner is function)
+        self._function = function
+
+    def _select(self, types: tuple[type, ...]) -> list[ast.AST]:
+        return self._module.nodes_by_owner(types).get(self._function, [])
 
 
 class DurableModule:
@@ -69,6 +85,8 @@ class DurableModule:
         self._call_policy = dict(extra.calls)
         self._owners: dict[int, ast.AST | None] = {}
         self._regions: dict[str, Region] = {}
+        self._function_regions: dict[ast.AST, Region] = {}
+        self._by_owner: dict[tuple[type, ...], dict[ast.AST | None, list[ast.AST]]] = {}
         self._roles_version = 0
         self.roles = RoleMap(self.functions, self.nodes(ast.Name), self.resolver, extra)  # type: ignore[arg-type]
 
@@ -138,6 +156,8 @@ class DurableModule:
             self._roles_version = self.roles.version
             self._owners.clear()
             self._regions.clear()
+            self._function_regions.clear()
+            self._by_owner.clear()
 
     def body_owner(self, function: ast.AST) -> ast.AST | None:
         """The function whose code `function`'s body is: itself, unless it is a role-less lambda."""
@@ -173,7 +193,20 @@ class DurableModule:
 
     def function_code(self, function: ast.AST) -> Region:
         """The code of one helper function (with its role-less lambdas, without nested defs)."""
-        return Region(self, lambda owner: owner is function)
+        self._forget_if_roles_changed()
+        if function not in self._function_regions:
+            self._function_regions[function] = FunctionRegion(self, function)
+        return self._function_regions[function]
+
+    def nodes_by_owner(self, types: tuple[type, ...]) -> dict[ast.AST | None, list[ast.AST]]:
+        """The nodes of `types`, grouped by the function whose code they are (source order kept)."""
+        self._forget_if_roles_changed()
+        if types not in self._by_owner:
+            grouped: dict[ast.AST | None, list[ast.AST]] = {}
+            for node in self.nodes(*types):
+                grouped.setdefault(self.code_owner(node), []).append(node)
+            self._by_owner[types] = grouped
+        return self._by_owner[types]
 
     # -- durable operations -----------------------------------------------------------
 

@@ -27,13 +27,40 @@ class Project:
         self._root = root.resolve()
         self._factory = factory
         self._modules: dict[Path, DurableModule | None] = {}
+        # What the file system said, asked once per run: a run asks the same questions
+        # for every file, and each answer costs a few stat() calls.
+        self._packages: dict[Path, str] = {}
+        self._found: dict[tuple[str, tuple[Path, ...]], Path | None] = {}
+        self._tops: dict[Path, Path] = {}
+        self._real_paths: dict[Path, Path] = {}
+
+    def _real(self, file: Path) -> Path:
+        """`file.resolve()`, with each folder resolved once: a run meets the same folders again and again."""
+        if file not in self._real_paths:
+            if file.name in ("", "..") or file.is_symlink():
+                self._real_paths[file] = file.resolve()
+            else:
+                self._real_paths[file] = self._real(file.parent) / file.name
+        return self._real_paths[file]
+
+    def package_of(self, file: Path) -> str:
+        """The dotted package a file belongs to (folders with __init__.py), for relative imports."""
+        folder = self._real(file).parent
+        if folder not in self._packages:
+            parts: list[str] = []
+            walk = folder
+            while (walk / "__init__.py").is_file() and walk.parent != walk:
+                parts.append(walk.name)
+                walk = walk.parent
+            self._packages[folder] = ".".join(reversed(parts))
+        return self._packages[folder]
 
     def register(self, file: Path, module: DurableModule) -> None:
         """Reuse a module the engine has already analysed."""
-        self._modules[file.resolve()] = module
+        self._modules[self._real(file)] = module
 
     def module_at(self, file: Path) -> DurableModule | None:
-        file = file.resolve()
+        file = self._real(file)
         if file not in self._modules:
             self._modules[file] = None  # a cycle through this file sees "unknown"
             try:
@@ -82,23 +109,27 @@ class Project:
         return None
 
     def _find(self, dotted: str, origin: DurableModule) -> Path | None:
-        relative = Path(*dotted.split("."))
-        for root in self._roots(origin):
-            for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
-                if candidate.is_file() and not _is_installed(candidate):
-                    return candidate
-        return None
+        roots = self._roots(origin)
+        key = (dotted, roots)
+        if key not in self._found:
+            relative = Path(*dotted.split("."))
+            candidates = (c for root in roots for c in (root / relative.with_suffix(".py"), root / relative / "__init__.py"))
+            self._found[key] = next((c for c in candidates if c.is_file() and not _is_installed(c)), None)
+        return self._found[key]
 
-    def _roots(self, origin: DurableModule) -> list[Path]:
+    def _roots(self, origin: DurableModule) -> tuple[Path, ...]:
+        """Where `origin`'s absolute imports are searched: above its top-level package, then the root."""
         roots = []
         if origin.file is not None:
-            top = origin.file.resolve().parent
-            for _ in origin.package.split(".") if origin.package else ():
-                top = top.parent
-            roots.append(top)
+            if origin.file not in self._tops:
+                top = self._real(origin.file).parent
+                for _ in origin.package.split(".") if origin.package else ():
+                    top = top.parent
+                self._tops[origin.file] = top
+            roots.append(self._tops[origin.file])
         if self._root not in roots:
             roots.append(self._root)
-        return roots
+        return tuple(roots)
 
 
 def _is_installed(path: Path) -> bool:

@@ -9,6 +9,7 @@ kills the workers with it: left alone they would wait on the pool's queue foreve
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -70,6 +71,29 @@ def lint_files(files: list[tuple[Path, str]], configurations: Configurations, jo
     batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
     with terminate_raises(), _workers(multiprocessing, jobs, configurations) as pool:
         return [f for batch in pool.map(_lint_batch, batches) for f in batch]
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Within the block, Python's cyclic garbage collector stays mostly out of the way.
+
+    A lint makes hundreds of thousands of AST nodes that live until the run ends (the
+    project keeps each analysed module for helper lookups), and every collection of
+    the older generations walks all of them again to free almost nothing: measured,
+    a fifth of a 1,000-file run's CPU. The objects that exist before the lint (the
+    interpreter's, the rules') are frozen out of the collector's view, and young
+    collections are rarer; cyclic garbage is still freed. Workers forked within the
+    block inherit the same settings. Leaving the block restores them without a
+    collection, so a command that exits right after never walks the heap at all.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _workers(multiprocessing: Any, jobs: int, configurations: Configurations) -> Any:

@@ -228,8 +228,9 @@ def build_scopes(tree: ast.Module, package: str = "") -> tuple[Scope, dict[type,
         else:
             if type(node) in _BINDING_NODES:
                 _bind_statement(node, scope, package)
-            pending = [(child, scope) for child in _children(node)]
-        stack.extend((child, child_scope, node) for child, child_scope in reversed(pending))
+            stack += [(child, scope, node) for child in reversed(_children(node))]
+            continue
+        stack += [(child, child_scope, node) for child, child_scope in reversed(pending)]
     return module_scope, by_type
 
 
@@ -241,15 +242,26 @@ _BINDING_NODES = frozenset({
 })
 
 
+# Fields that hold no node worth a visit: `ctx`, `op` and `ops` hold the parser's shared
+# singletons (one `Load()` for every load in the program), the others hold strings.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "name", "arg", "module"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _children(node: ast.AST) -> list[ast.AST]:
-    """`ast.iter_child_nodes` as a list, without its two generators: this walk is most of a lint's time."""
+    """`ast.iter_child_nodes` as a list, without its generators and without the operator and
+    context singletons: this walk is most of a lint's time."""
+    kind = type(node)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIPPED_FIELDS)
     children: list[ast.AST] = []
-    for name in node._fields:
+    for name in fields:
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
             children.append(value)
         elif isinstance(value, list):
-            children.extend(item for item in value if isinstance(item, ast.AST))
+            children += [item for item in value if isinstance(item, ast.AST)]
     return children
 
 
@@ -298,7 +310,7 @@ def own_code(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, NESTED_SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+            stack += _children(node)
 
 
 def enclosing_function(node: ast.AST) -> ast.AST | None:

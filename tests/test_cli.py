@@ -262,3 +262,19 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stdout.startswith("bad.py:7:15: DUR101")
     version = subprocess.run([sys.executable, "-m", "durable_lint", "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("durable-lint ")
+
+
+def test_console_script_leaves_at_once_with_every_line_written(tmp_path: Path) -> None:
+    """The script skips the interpreter's teardown (os._exit): the whole report must still
+    reach a pipe, a file given by --output-file too, in parallel runs as in serial ones."""
+    for index in range(250):  # enough files for worker processes, and a report far over a pipe's buffer
+        (tmp_path / f"bad_{index:03d}.py").write_text(BAD)
+    for jobs in ("1", "2"):
+        result = subprocess.run([sys.executable, "-m", "durable_lint", "check", "--jobs", jobs, "--output-format",
+                                 "json", "."], cwd=tmp_path, capture_output=True, text=True)
+        assert result.returncode == 1, result.stderr
+        assert len(json.loads(result.stdout)) == 250
+    result = subprocess.run([sys.executable, "-m", "durable_lint", "check", ".", "--output-file", "report.txt"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    report = (tmp_path / "report.txt").read_text()
+    assert result.returncode == 1 and report.count(": DUR101 ") == 250 and "Found 250 findings" in report
