@@ -31,14 +31,6 @@ class Region:
         self._owned = owned
         self._cache: dict[tuple[type, ...], list[ast.AST]] = {}
 
-    def _reexport(self, qualified: str) -> str | None:
-        """What a project module re-exports as `qualified` (cached per name)."""
-        if qualified not in self._reexports:
-            self._reexports[qualified] = None  # a cycle through this name sees "unknown"
-            if self.project is not None and not qualified.startswith("builtins."):
-                self._reexports[qualified] = self.project.reexported(qualified, self)
-        return self._reexports[qualified]
-
     def nodes(self, *types: type) -> list[ast.AST]:
         if types not in self._cache:
             self._cache[types] = self._select(types)
