@@ -7,8 +7,9 @@ a 100-item map (max_concurrency 10) at most 6x. `--all-fault-points` adds the sa
 figures with the exhaustive single-fault pass (what every run did before fault classes).
 CPU seconds (of the fuzzer and its forked shards) are printed beside wall time: on a
 shared machine they show the work done, where wall time also counts waiting for a core.
+`--runs N` repeats the whole comparison N times and prints every run (report them all).
 
-    .venv/bin/python bench/fuzz_scale.py [--examples 100] [--all-fault-points]
+    .venv/bin/python bench/fuzz_scale.py [--examples 100] [--all-fault-points] [--runs 1]
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--all-fault-points", action="store_true", help="also time the exhaustive single-fault pass")
+    parser.add_argument("--runs", type=int, default=1, help="repeat the comparison this many times")
     args = parser.parse_args()
     modes = [False, True] if args.all_fault_points else [False]
-    for exhaustive in modes:
+    for run, exhaustive in ((run, mode) for run in range(1, args.runs + 1) for mode in modes):
+        if args.runs > 1 and exhaustive == modes[0]:
+            print(f"run {run} of {args.runs} (load average {os.getloadavg()[0]:.1f})", flush=True)
         times, cpus = {}, {}
         for label, handler in HANDLERS.items():
             times[label], cpus[label], report = timed(handler, args.examples, exhaustive)

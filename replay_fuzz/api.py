@@ -22,7 +22,7 @@ from replay_fuzz.engine import Campaign, default_database, fuzz_campaign
 from replay_fuzz.environments import EnvironmentPool, EnvironmentStartFailed
 from replay_fuzz.module_state import ModuleState
 from replay_fuzz.report import Report
-from replay_fuzz.runner import RunOptions
+from replay_fuzz.invocation import RunOptions
 from replay_fuzz.schedule import Schedule
 from replay_fuzz.shards import default_jobs
 from replay_fuzz.target import is_durable_handler

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from replay_fuzz import aws_state
 from replay_fuzz.aws_effects import DUPLICATE, HARMLESS
 from replay_fuzz.effects import EffectCall
-from replay_fuzz.runner import ExecutionRecord, OperationRecord, execution_name
+from replay_fuzz.records import ExecutionRecord, OperationRecord, execution_name
 
 KINDS = ("nondeterminism", "outcome-mismatch", "duplicate-effect", "swallowed-suspend", "interrupted-step", "state-mismatch")
 _INTERRUPTED = re.compile(r"Step operation_id=(\S+) name=(.*?) was previously interrupted")

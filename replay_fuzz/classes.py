@@ -21,7 +21,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from replay_fuzz.runner import ExecutionRecord
+from replay_fuzz.records import ExecutionRecord
 from replay_fuzz.schedule import Fault
 
 OperationKey = tuple[object, ...]

@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 import time_machine
@@ -151,18 +152,32 @@ def virtual_time(backend: Backend) -> Iterator[VirtualClock]:
         _current = None
 
 
+@dataclass
+class BodyRun:
+    """One run of a step body: its key, and whether the body read something the key decides."""
+
+    key: str
+    key_read: bool = False
+
+
 @contextmanager
-def step_body(key: str) -> Iterator[None]:
+def step_body(key: str) -> Iterator[BodyRun]:
     """Inside, user code on this thread reads a step body's clock (see the module docstring);
     `key` names this run of the body, as its seeded randomness does (replay_fuzz.entropy)."""
-    outer = getattr(_body, "slept", None), getattr(_body, "key", None)
-    _body.slept, _body.key = 0.0, key
+    outer = getattr(_body, "slept", None), getattr(_body, "run", None)
+    run = BodyRun(key)
+    _body.slept, _body.run = 0.0, run
     try:
-        yield
+        yield run
     finally:
-        _body.slept, _body.key = outer
+        _body.slept, _body.run = outer
 
 
 def body_key() -> str | None:
-    """The key of the step body running on this thread, if one is."""
-    return getattr(_body, "key", None)
+    """The key of the step body running on this thread, if one is (noted as read: what the caller
+    derives from it differs between runs of the body)."""
+    run: BodyRun | None = getattr(_body, "run", None)
+    if run is None:
+        return None
+    run.key_read = True
+    return run.key

@@ -17,7 +17,7 @@ from typing import Any
 
 from replay_fuzz.compat import collect_states
 from replay_fuzz.engine import StraightRunFailed
-from replay_fuzz.runner import RunOptions
+from replay_fuzz.invocation import RunOptions
 from replay_fuzz.states import save
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.target import TargetError, example_event, load_target, probe_import

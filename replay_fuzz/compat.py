@@ -27,7 +27,9 @@ from replay_fuzz.api import _quiet_sdk_logs as quiet_sdk_logs
 from replay_fuzz.checks import Difference
 from replay_fuzz.engine import Campaign
 from replay_fuzz.guard import refuse_network
-from replay_fuzz.runner import ExecutionRecord, OperationRecord, RunOptions, run_execution
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.records import ExecutionRecord, OperationRecord
+from replay_fuzz.runner import run_execution
 from replay_fuzz.schedule import Schedule
 from replay_fuzz.states import WAITING_ORDER, State, context_words, operation_words
 

@@ -24,7 +24,7 @@ from replay_fuzz.arguments import Parser, UsageError
 from replay_fuzz.arguments import events as parse_events
 from replay_fuzz.compat import CompatProblem, CompatReport, check_states, parse_state_token
 from replay_fuzz.revisions import BaseError, old_code
-from replay_fuzz.runner import RunOptions
+from replay_fuzz.invocation import RunOptions
 from replay_fuzz.states import State, StateError, load
 from replay_fuzz.guard import refuse_network
 from replay_fuzz.target import TargetError, load_target, names_handler, probe_import

@@ -8,11 +8,12 @@
    say every class of single crash and suspend points was covered; with environments,
    some replays land cold and one execution starts warm (replay_fuzz.single_faults).
 3. Hypothesis draws schedules of up to three faults, with callback answers and
-   seeds, and shrinks each problem it finds to a minimal schedule. Failures are kept
-   in Hypothesis' example database, so the next run tries them first.
+   seeds, and shrinks each problem it finds to a minimal schedule (replay_fuzz.search).
+   Failures are kept in Hypothesis' example database, so the next run tries them first.
 
 Phases 2 and 3 are cut into shards that run in forked processes side by side (see
-replay_fuzz.shards); per kind of problem the report keeps the simplest schedule.
+replay_fuzz.shards), with a progress line (replay_fuzz.progress); per kind of problem
+the report keeps the simplest schedule (replay_fuzz.problems).
 """
 
 from __future__ import annotations
@@ -20,18 +21,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import hashlib
 import json
-import shlex
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
-from hypothesis import core as hypothesis_core
-from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from replay_fuzz import capture, checks
@@ -41,11 +36,16 @@ from replay_fuzz.campaign import Deadline, Slice, left_out
 from replay_fuzz.classes import every_point, fault_classes
 from replay_fuzz.environments import EnvironmentPool
 from replay_fuzz.guard import refuse_network
+from replay_fuzz.problems import problem, simplest_per_kind
+from replay_fuzz.progress import Ticker
 from replay_fuzz.module_state import ModuleState
 from replay_fuzz.reference import failure as reference_failure
 from replay_fuzz.reference import summary as reference_summary
 from replay_fuzz.report import Problem, Report
-from replay_fuzz.runner import ExecutionRecord, RunOptions, run_execution
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.records import ExecutionRecord
+from replay_fuzz.runner import run_execution
+from replay_fuzz.search import search_shard
 from replay_fuzz.schedule import BODY_FAULTS, CHECKPOINT_FAULTS, LOST_RESPONSE, Fault, FaultSpace, OperationInfo, Schedule
 from replay_fuzz.shards import Progress, Shard, ShardDied, ShardSilent, ShardStuck, run_shards, working_on
 from replay_fuzz.single_faults import cold_landings, run_single_faults, single_fault_schedules
@@ -140,7 +140,26 @@ class Campaign:
     def reference(self, callbacks: tuple[tuple[str, str], ...] = (), pins: tuple[tuple[str, int], ...] = (),
                   remote: bool = False) -> ExecutionRecord:
         """The straight-through run for these callback answers and pinned steps (computed once), in
-        this process or, for schedules that land cold, in a fresh environment as they start."""
+        this process or, for schedules that land cold, in a fresh environment as they start.
+
+        A pin changes only what its step's bodies read of their seeds (randomness, the time
+        budget left), so a run whose pinned bodies read none of it is the same run with the pin
+        or without (executions are deterministic otherwise, which every comparison relies on).
+        A pin is therefore left out when its bodies read nothing in the run without it, unless
+        they read something in the run with the others: most bodies never draw, and the search
+        then needs no extra run for every step a schedule made run twice."""
+        if not pins:
+            return self._straight(callbacks, (), remote)
+        seeded = self._straight(callbacks, (), remote).seeded_bodies
+        needed = tuple(pin for pin in pins if pin[0] in seeded)
+        record = self._straight(callbacks, needed, remote)
+        left_out = {operation for operation, _ in pins} - {operation for operation, _ in needed}
+        if left_out & record.seeded_bodies:
+            record = self._straight(callbacks, pins, remote)
+        return record
+
+    def _straight(self, callbacks: tuple[tuple[str, str], ...], pins: tuple[tuple[str, int], ...],
+                  remote: bool) -> ExecutionRecord:
         straight = Schedule(callbacks=callbacks, pins=pins)
         if (straight, remote) not in self._references:
             self._references[(straight, remote)] = self.run(straight, remote)
@@ -201,7 +220,7 @@ class Campaign:
                 if fault != "fail" or (kind == "STEP" and sub_type == "Step"):
                     space.faults.append(Fault(fault, operation_id, "BODY", occurrence))
         space.faults += [Fault(LOST_RESPONSE, *boundary) for boundary in reference.response_boundaries]
-        space.faults = sorted(set(space.faults), key=space.faults.index)
+        space.faults = list(dict.fromkeys(space.faults))  # without repeats, in order (a list.index per fault was quadratic)
         return space
 
 
@@ -250,7 +269,7 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
             findings, output = in_child(campaign, lambda own: (own.findings(replay), own.last_output))
         except (ShardDied, ShardSilent, ShardStuck) as ended:
             findings, output = [_ended(campaign, ended)], ""
-        return [_problem(campaign, space, replay, finding, output) for finding in findings]
+        return [problem(campaign, space, replay, finding, output) for finding in findings]
     classes = every_point(space.faults) if campaign.all_fault_points else fault_classes(space.faults, campaign.reference())
     campaign.report.fault_points += len(space.faults)
     campaign.report.fault_classes += len(classes)
@@ -265,30 +284,28 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
     replays_saved = database is not None and seed is None
     search_parts = _parts(range(max_examples), max(SHARDS, campaign.slice.count))
     mine = [index for index in campaign.slice.search_parts(SHARDS) if search_parts[index] or replays_saved]
-    work += [functools.partial(_search, space, len(search_parts[index]), None if seed is None else seed * len(search_parts) + index,
+    work += [functools.partial(search_shard, space, len(search_parts[index]), None if seed is None else seed * len(search_parts) + index,
                                database, index) for index in mine]
     planned = sum(len(search_parts[index]) for index in mine)
-    # Cold landings last: the zygotes start while the work above runs (unless the search lands cold too).
+    # Cold landings last, in the same queue (so no core idles between them and the work above): the
+    # zygotes start while that work runs, and are waited for as the first shard that lands cold starts.
     cold = [functools.partial(run_single_faults, space, part)
             for part in _parts([s for s in singles if s[1][0].cold], COLD_SHARDS) if part]
-    batches = [work + cold] if campaign.cold_search else [work, cold]
-    ticker = _Ticker(campaign.report, progress, expected=len(singles) + planned)
+    everything = work + cold
+    first_cold = 0 if campaign.cold_search else len(work)
+
+    def prepare(index: int) -> None:
+        if index == first_cold and campaign.environments is not None:
+            campaign.environments.wait_ready()
+            with campaign.guarded():  # once here rather than in every shard (the code runs in an environment)
+                campaign.reference(remote=True)
+
+    ticker = Ticker(campaign.report, progress, expected=len(singles) + planned)
     finished: dict[int, ShardResult[Found]] = {}
-    everything = [part for batch in batches for part in batch]
     interrupted = False
     try:
-        for offset, batch in zip([0, len(batches[0])], batches, strict=False):
-            if batch and batch is not work and campaign.environments is not None:
-                campaign.environments.wait_ready()
-                with campaign.guarded():  # once here rather than in every shard (the code runs in an environment)
-                    campaign.reference(remote=True)
-            done: dict[int, ShardResult[Found]] = {}
-            try:
-                run_shards([_shard(campaign, part) for part in batch], jobs,
-                           lambda shard, counts, offset=offset: ticker(shard + offset, counts), done,
-                           silence=campaign.silence())
-            finally:
-                finished.update({index + offset: result for index, result in done.items()})
+        run_shards([_shard(campaign, part) for part in everything], jobs, ticker, finished,
+                   silence=campaign.silence(), before_fork=prepare)
     except KeyboardInterrupt:
         interrupted = True
         ticker.count_unfinished(set(range(len(everything))) - set(finished))
@@ -307,7 +324,7 @@ def _fuzz_campaign(campaign: Campaign, max_examples: int, seed: int | None, data
         for index in sorted(finished):
             campaign.report.add(finished[index].report)
         found = simplest_per_kind([finished[index].value for index in sorted(finished)])
-        problems = [_problem(campaign, space, schedule, finding, output) for kind in checks.KINDS
+        problems = [problem(campaign, space, schedule, finding, output) for kind in checks.KINDS
                     if kind in found for schedule, finding, output in [found[kind]]]
         if interrupted:
             campaign.report.problems += problems
@@ -347,22 +364,6 @@ def in_child(campaign: Campaign, work: Callable[[Campaign], T]) -> T:
     return result.value
 
 
-def simplest_per_kind(founds: Sequence[Found]) -> Found:
-    """Per kind, the simplest schedule the shards found (each shrank on its own); the earliest shard on a tie."""
-    chosen: Found = {}
-    for found in founds:
-        for kind, (schedule, finding, output) in found.items():
-            if kind not in chosen or _complexity(schedule) < _complexity(chosen[kind][0]):
-                chosen[kind] = (schedule, finding, output)
-    return chosen
-
-
-def _complexity(schedule: Schedule) -> tuple[int, int, int, int]:
-    """How much happens in a schedule: faults, callbacks answered other than with success, cold starts, a warm start."""
-    return (len(schedule.faults), sum(kind != "success" for _, kind in schedule.callbacks), len(schedule.cold),
-            int(schedule.warm_start))
-
-
 def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     """`items` cut into `count` consecutive parts of nearly equal length."""
     size, extra = divmod(len(items), count)
@@ -370,124 +371,6 @@ def _parts(items: Sequence[T], count: int) -> list[Sequence[T]]:
     return [items[bounds[index]:bounds[index + 1]] for index in range(count)]
 
 
-class _ProblemFound(Exception):
-    """Raised inside the Hypothesis test; one subclass per kind so each is shrunk on its own."""
-
-
-_PROBLEM_CLASSES = {kind: type(f"Problem_{kind.replace('-', '_')}", (_ProblemFound,), {}) for kind in checks.KINDS}
-
-
-def _search(space: FaultSpace, max_examples: int, seed: int | None, database: ExampleDatabase | None, shard: int,
-            campaign: Campaign) -> Found:
-    """One shard of the Hypothesis search: its own examples, seed and place in the example database."""
-    found: Found = {}
-    first_seen: dict[str, str] = {}
-
-    # derandomize=False: Hypothesis loads a `ci` profile wherever a CI variable is set, and its
-    # derandomize=True would give every shard the same schedules. `seed` alone decides randomness.
-    @settings(max_examples=max(max_examples, 1), deadline=None, database=database, verbosity=Verbosity.quiet,
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=True, print_blob=False, derandomize=False,
-              phases=(Phase.reuse, Phase.generate, Phase.shrink) if max_examples else (Phase.reuse, Phase.shrink))
-    @given(space.schedules(environments=campaign.environments is not None and campaign.cold_search))
-    def search(schedule: Schedule) -> None:
-        if campaign.deadline.passed():
-            reject()  # past --max-time: drawn, never run (Hypothesis soon stops drawing)
-        campaign.report.examples += 1
-        campaign.report.searched += 1
-        findings = campaign.findings(schedule)
-        campaign.tick(found)
-        if findings:
-            first = findings[0]
-            seen = first_seen.setdefault(first.kind, f"random schedule {campaign.report.examples} of search part {shard + 1}, "
-                                                     f"{campaign.seconds():.1f} s into the run")
-            # the last failing call per kind is the shrunk one; it keeps when the kind was first seen
-            found[first.kind] = (schedule, dataclasses.replace(first, first_seen=seen), campaign.last_output)
-            raise _PROBLEM_CLASSES[first.kind](first.message)
-
-    if seed is not None:
-        search = hypothesis_seed(seed)(search)
-    else:
-        _fresh_hypothesis_random()
-    # Remember failures per target, event and shard (as hypothesis.find keys its database).
-    key = json.dumps(["durable-fuzz", campaign.target, campaign.event, shard], sort_keys=True, default=str)
-    search._hypothesis_internal_database_key = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
-    try:
-        search()
-    except Exception:  # noqa: BLE001 - Hypothesis reports the failures it shrank (`found` holds them), or that it had none to replay
-        pass
-    return found
-
-
-def _fresh_hypothesis_random() -> None:
-    """Forget Hypothesis' process-wide random generator, so an unseeded search seeds a new
-    one from the system: forked shards would otherwise all draw the same schedules.
-    (tests/test_fuzz_shards.py fails if a Hypothesis release moves it elsewhere.)"""
-    if hasattr(hypothesis_core, "_hypothesis_global_random"):  # a module global in older Hypothesis releases
-        hypothesis_core._hypothesis_global_random = None
-    local = getattr(hypothesis_core, "threadlocal", None)
-    if local is not None and hasattr(local, "_hypothesis_global_random"):
-        local._hypothesis_global_random = None
-
-
-def _problem(campaign: Campaign, space: FaultSpace, schedule: Schedule, finding: checks.Difference, output: str) -> Problem:
-    command = ["durable-fuzz", campaign.target, "--event", json.dumps(campaign.event, separators=(",", ":"))]
-    for effect in campaign.effects:
-        command += ["--effect", effect]
-    if campaign.aws is not None:
-        command += ["--aws", "moto"] + (["--setup", campaign.aws.setup_name] if campaign.aws.setup_name else [])
-    command += ["--strict-effects"] * campaign.strict_effects + ["--environments"] * campaign.cold_search
-    command += ["--replay", schedule.token()]
-    return Problem(finding.kind, finding.message, tuple(space.describe(schedule)), shlex.join(command),
-                   finding.reference, finding.observed, schedule.token(), output, finding.first_seen,
-                   _python_replay(campaign, schedule))
-
-
-def _python_replay(campaign: Campaign, schedule: Schedule) -> str:
-    """The `fuzz(...)` call that runs `schedule` again, for a test."""
-    handler = getattr(campaign.handler, "__name__", "handler")
-    arguments = [handler, f"events=[{campaign.event!r}]"]
-    arguments += [f"effects={list(campaign.effects)!r}"] * bool(campaign.effects)
-    arguments += ["strict_effects=True"] * campaign.strict_effects + ["environments=True"] * campaign.cold_search
-    if campaign.aws is not None:  # without AWS in memory the replayed run would fail on its first AWS call
-        arguments += ["aws='moto'"] + ([f"setup={campaign.aws.setup_name!r}"] if campaign.aws.setup_name else [])
-    arguments.append(f"replay={schedule.token()!r}")
-    return f"from {campaign.handler.__module__} import {handler}; fuzz({', '.join(arguments)})"
-
-
-class _Ticker:
-    """The progress line on stderr, over the shards' latest counts: redrawn in place on a
-    terminal, a new line every PROGRESS_EVERY seconds elsewhere (a CI log)."""
-
-    def __init__(self, report: Report, enabled: bool, expected: int) -> None:
-        self.report, self.enabled, self.expected = report, enabled, max(expected, 1)
-        self.latest: dict[int, tuple[int, int, tuple[str, ...]]] = {}
-        self.terminal = sys.stderr.isatty()
-        self.started = time.monotonic()
-        self.shown = self.started - PROGRESS_EVERY + 2.0  # the first line after two seconds
-
-    def __call__(self, shard: int, counts: tuple[int, int, tuple[str, ...]]) -> None:
-        self.latest[shard] = counts
-        now = time.monotonic()
-        if not self.enabled or (not self.terminal and now - self.shown < PROGRESS_EVERY):
-            return
-        self.shown = now
-        examples = sum(count[0] for count in self.latest.values())
-        executions = sum(count[1] for count in self.latest.values())
-        kinds = {kind for count in self.latest.values() for kind in count[2]}
-        left = (now - self.started) / max(examples, 1) * max(self.expected - examples, 0)
-        line = (f"durable-fuzz: {examples} of about {self.expected} schedules, {executions} executions, "
-                f"{len(kinds)} problem(s), about {left:.0f} s left")
-        print(f"\r{line}\033[K" if self.terminal else line, end="" if self.terminal else "\n", file=sys.stderr, flush=True)
-
-    def count_unfinished(self, shards: set[int]) -> None:
-        """Count in the latest figures of shards that did not finish (an interrupted run)."""
-        for shard in shards & set(self.latest):
-            examples, executions, _ = self.latest[shard]
-            self.report.examples += examples
-            self.report.executions += executions
-
-
-PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
 
 def default_database() -> ExampleDatabase:

@@ -34,11 +34,38 @@ class _Stream:
         self.bytes = random.Random(seed ^ 0x5EED)
 
 
+class BodyStream:
+    """A step body's stream, seeded on its first draw. Whether the body drew from it at all
+    tells whether the seed of this body run can change anything (see replay_fuzz.engine's
+    pinned references); most bodies never draw, and skip the seeding."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._stream: _Stream | None = None
+
+    @property
+    def drawn(self) -> bool:
+        return self._stream is not None
+
+    def _seeded(self) -> _Stream:
+        if self._stream is None:
+            self._stream = _Stream(self.key)
+        return self._stream
+
+    @property
+    def numbers(self) -> random.Random:
+        return self._seeded().numbers
+
+    @property
+    def bytes(self) -> random.Random:
+        return self._seeded().bytes
+
+
 _local = threading.local()
 _invocation = _Stream("")
 
 
-def _current() -> _Stream:
+def _current() -> _Stream | BodyStream:
     return getattr(_local, "stream", None) or _invocation
 
 
@@ -77,11 +104,12 @@ def invocation_randomness(key: str) -> Iterator[None]:
 
 
 @contextmanager
-def step_randomness(key: str) -> Iterator[None]:
-    """Inside, randomness drawn on this thread comes from a stream seeded by `key`."""
+def step_randomness(key: str) -> Iterator[BodyStream]:
+    """Inside, randomness drawn on this thread comes from a stream seeded by `key` (yielded, to ask
+    afterwards whether the body drew from it)."""
     outer = getattr(_local, "stream", None)
-    _local.stream = _Stream(key)
+    stream = _local.stream = BodyStream(key)
     try:
-        yield
+        yield stream
     finally:
         _local.stream = outer

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from replay_fuzz.runner import ExecutionRecord
+from replay_fuzz.records import ExecutionRecord
 
 _QUOTES = ("'", '"')
 EXCERPT = 120  # characters of a result or error the report shows

@@ -80,16 +80,22 @@ def default_jobs() -> int:
 
 def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int, Any], None],
                finished: dict[int, T] | None = None, timeout: float | None = None,
-               silence: float | None = None) -> list[T]:
+               silence: float | None = None, before_fork: Callable[[int], None] | None = None) -> list[T]:
     """Each shard's result, in shard order; `on_progress(index, payload)` hears from them as they go.
     `finished` (if given) holds the results so far, also when the run is interrupted; past
     `timeout` seconds (if given) the children are killed and ShardTimedOut raised. A child that
     sends nothing (see `alive`) for `silence` seconds is killed and ShardSilent raised: user code
-    that holds the interpreter lock stops the child's own invocation timeout too."""
+    that holds the interpreter lock stops the child's own invocation timeout too. `before_fork(index)`
+    (if given) runs in this process just before shard `index` starts (what it needs, made ready late)."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
+    prepare = before_fork or (lambda index: None)
     if not hasattr(os, "fork"):
-        return [shard(lambda payload, index=index: on_progress(index, payload)) for index, shard in enumerate(shards)]
+        in_order = []
+        for index, shard in enumerate(shards):
+            prepare(index)
+            in_order.append(shard(lambda payload, index=index: on_progress(index, payload)))
+        return in_order
     results: dict[int, T] = {} if finished is None else finished
     waiting = list(enumerate(shards))
     running: dict[Connection, tuple[int, int]] = {}  # connection -> (shard index, pid)
@@ -100,6 +106,7 @@ def run_shards(shards: Sequence[Shard[T]], jobs: int, on_progress: Callable[[int
         while waiting or running:
             while waiting and len(running) < jobs:
                 index, shard = waiting.pop(0)
+                prepare(index)
                 connection, pid = _fork(shard)
                 running[connection] = (index, pid)
                 heard[connection] = time.monotonic()

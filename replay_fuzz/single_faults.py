@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from replay_fuzz.classes import FaultClass
 from replay_fuzz.environments import HASH_SEEDS
-from replay_fuzz.runner import ExecutionRecord
+from replay_fuzz.records import ExecutionRecord
 from replay_fuzz.schedule import Fault, FaultSpace, Schedule
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from typing import Any
 from aws_durable_execution_sdk_python.lambda_service import Operation, OperationStatus, OperationType
 
 from replay_fuzz.backend import Backend
-from replay_fuzz.runner import FUNCTION_ARN, START, OperationRecord, Outcome
+from replay_fuzz.records import FUNCTION_ARN, START, OperationRecord, Outcome
 
 FORMAT = 1
 

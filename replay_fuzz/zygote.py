@@ -29,7 +29,7 @@ from replay_fuzz import reaper
 
 def _serve(connection: Connection, handler: Any) -> None:
     """The forked child: run invocations the fuzzer sends until it hangs up."""
-    from replay_fuzz.runner import run_remote_invocation
+    from replay_fuzz.remote import run_remote_invocation
 
     if "replay_fuzz.aws_remote" in sys.modules:
         sys.modules["replay_fuzz.aws_remote"].serve_through(connection)
@@ -50,7 +50,9 @@ def _warm_up() -> None:
     from aws_durable_execution_sdk_python import durable_execution
     from aws_durable_execution_sdk_python.config import Duration
 
-    from replay_fuzz.runner import RunOptions, Schedule, run_execution
+    from replay_fuzz.invocation import RunOptions
+    from replay_fuzz.runner import run_execution
+    from replay_fuzz.schedule import Schedule
 
     @durable_execution
     def warm(event: Any, context: Any) -> Any:

@@ -8,7 +8,8 @@ import pytest
 
 from replay_fuzz import fuzz
 from replay_fuzz.classes import fault_classes
-from replay_fuzz.runner import RunOptions, run_execution
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.runner import run_execution
 from replay_fuzz.schedule import Schedule
 from tests.fuzz_targets import planted, planted_at_scale
 

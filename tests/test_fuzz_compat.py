@@ -11,7 +11,7 @@ import json
 import pytest
 
 from replay_fuzz.compat import collect_states, compat, resume
-from replay_fuzz.runner import RunOptions
+from replay_fuzz.invocation import RunOptions
 from replay_fuzz.states import from_json
 from tests.compat_pairs import v1, v2
 

@@ -11,7 +11,8 @@ from aws_durable_execution_sdk_python import durable_execution
 
 from replay_fuzz import fuzz
 from replay_fuzz.environments import HASH_SEEDS, EnvironmentStartFailed
-from replay_fuzz.runner import RunOptions, run_execution
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.runner import run_execution
 from replay_fuzz.schedule import Schedule
 from tests.fuzz_targets import clock_branch, correct, environment_bugs, planted
 from tests.helpers import child_processes

@@ -16,7 +16,9 @@ from aws_durable_execution_sdk_python.lambda_service import OperationAction, Ope
 
 from replay_fuzz import fuzz
 from replay_fuzz.backend import Backend, InvalidCheckpoint
-from replay_fuzz.runner import START, RunOptions, run_execution
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.records import START
+from replay_fuzz.runner import run_execution
 from replay_fuzz.schedule import Fault, Schedule
 from tests.fuzz_targets import correct
 

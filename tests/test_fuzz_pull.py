@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from replay_fuzz.cli import main
 from replay_fuzz.compat import check_state, collect_states
 from replay_fuzz.pull import save_executions
-from replay_fuzz.runner import RunOptions
+from replay_fuzz.invocation import RunOptions
 from replay_fuzz.states import State, load
 from tests.compat_pairs import v1, v2
 

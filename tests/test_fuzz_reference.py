@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import sys
 import textwrap
 from pathlib import Path
@@ -13,7 +14,8 @@ from aws_durable_execution_sdk_python import durable_execution
 from replay_fuzz import fuzz
 from replay_fuzz.cli import main
 from replay_fuzz.engine import Campaign, StraightRunFailed
-from replay_fuzz.runner import ExecutionRecord, RunOptions
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.records import ExecutionRecord
 from replay_fuzz.schedule import Schedule
 
 
@@ -96,8 +98,8 @@ def test_one_json_shape_whatever_the_number_of_handlers(tmp_path: Path, monkeypa
 
 def test_a_pinned_reference_that_hangs_is_a_problem_of_its_schedule() -> None:
     @durable_execution
-    def retried(event, context):
-        return context.step(lambda _: "ok", name="once")
+    def retried(event, context):  # the step draws, so a run that re-ran it needs its own reference
+        return context.step(lambda _: f"ok {random.random()}", name="once")
 
     campaign = Campaign(retried, {}, "retried", RunOptions(invocation_timeout=1))
     straight = campaign.reference()

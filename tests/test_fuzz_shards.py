@@ -19,7 +19,8 @@ from aws_durable_execution_sdk_python import durable_execution
 
 from replay_fuzz import engine, fuzz
 from replay_fuzz.checks import Difference
-from replay_fuzz.engine import SHARDS, simplest_per_kind
+from replay_fuzz.engine import SHARDS
+from replay_fuzz.problems import simplest_per_kind
 from replay_fuzz.schedule import Fault, Schedule
 from replay_fuzz.shards import run_shards
 from tests.fuzz_targets import planted, production_variety
@@ -67,14 +68,14 @@ def test_unseeded_shards_search_different_schedules(tmp_path: Path, monkeypatch:
         pass
 
     earlier_hypothesis_test()  # now this process has a random generator for its forks to inherit
-    search = engine._search
+    search = engine.search_shard
 
     def search_naming_its_shard(*arguments: object) -> object:
         global SEARCH_SHARD
         SEARCH_SHARD = str(arguments[4])  # the shard index; this runs in the forked shard
         return search(*arguments)
 
-    monkeypatch.setattr(engine, "_search", search_naming_its_shard)
+    monkeypatch.setattr(engine, "search_shard", search_naming_its_shard)
     log = tmp_path / "draws.txt"
     fuzz(draws, events=[{"log": str(log)}], max_examples=40, database=None, jobs=2)
     seen: dict[str, set[str]] = {}
@@ -147,6 +148,17 @@ def test_shard_results_come_back_in_shard_order_with_their_progress() -> None:
     assert [r["shard"] for r in results] == list(range(5))
     assert all(r["pid"] != os.getpid() for r in results)  # each ran in a child
     assert sorted(heard) == [(n, n * 10) for n in range(5)]
+
+
+def test_what_a_shard_needs_is_made_ready_here_just_before_it_starts() -> None:
+    prepared: list[int] = []
+
+    def shard(progress):
+        return list(prepared)  # what this process had prepared when it forked the child
+
+    results = run_shards([shard] * 4, 2, lambda i, p: None, before_fork=prepared.append)
+    assert prepared == [0, 1, 2, 3]
+    assert results[0] == [0] and results[3] == [0, 1, 2, 3]
 
 
 def test_an_exception_in_a_shard_is_raised_here() -> None:

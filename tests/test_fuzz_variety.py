@@ -13,7 +13,8 @@ from replay_fuzz import fuzz
 from replay_fuzz.backend import Backend
 from replay_fuzz.clock import LAMBDA_RETRY_LAG, step_body, virtual_time
 from replay_fuzz.lambda_context import FUNCTION_TIMEOUT_MS, LambdaContext
-from replay_fuzz.runner import RunOptions, run_execution
+from replay_fuzz.invocation import RunOptions
+from replay_fuzz.runner import run_execution
 from replay_fuzz.schedule import Fault, Schedule
 from replay_fuzz.single_faults import fired
 from tests.fuzz_targets import at_most_once, production_variety, variety_correct
