@@ -211,7 +211,7 @@ class CallGraph:
                 target = self._imported_callee(func, module)
             else:
                 return None
-        if target is None or target[1].roles.role_of(target[0]) is not None:
+        if target is None or not target[1].roles.runs_where_called(target[0]):
             return None
         return target
 

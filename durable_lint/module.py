@@ -20,6 +20,8 @@ class ProjectFunctions(Protocol):
 
     def resolve_function(self, qualified: str, origin: DurableModule) -> tuple[ast.AST, DurableModule] | None: ...
 
+    def reexported(self, qualified: str, origin: DurableModule) -> str | None: ...
+
 
 class Region:
     """The nodes of some body of code, selected by the function that owns them."""
@@ -69,7 +71,8 @@ class DurableModule:
         self.scope, self._by_type = build_scopes(tree, package)
         self.project = project
         self._project_functions: dict[str, tuple[ast.AST, Resolver] | None] = {}
-        self.resolver = Resolver(self.nodes(ast.Call), self._project_function)  # type: ignore[arg-type]
+        self._reexports: dict[str, str | None] = {}
+        self.resolver = Resolver(self.nodes(ast.Call), self._project_function, self._reexport)  # type: ignore[arg-type]
         self._wrapper_modules = wrapper_modules
         self._call_policy = dict(extra.calls)
         self._owners: dict[int, ast.AST | None] = {}
@@ -87,6 +90,14 @@ class DurableModule:
             if found is not None:
                 self._project_functions[qualified] = (found[0], found[1].resolver)
         return self._project_functions[qualified]
+
+    def _reexport(self, qualified: str) -> str | None:
+        """What a project module re-exports as `qualified` (cached per name)."""
+        if qualified not in self._reexports:
+            self._reexports[qualified] = None  # a cycle through this name sees "unknown"
+            if self.project is not None and not qualified.startswith("builtins."):
+                self._reexports[qualified] = self.project.reexported(qualified, self)
+        return self._reexports[qualified]
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of the given types, in source order within each type."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from durable_lint.module import DurableModule
+from durable_lint.scopes import Binding
 
 ModuleFactory = Callable[[ast.Module, Path, str], DurableModule]
 _MAX_REEXPORT_DEPTH = 8
@@ -73,6 +74,28 @@ class Project:
         """The def (or class) that `pkg.mod.func` names inside the project, following re-exports."""
         if depth > _MAX_REEXPORT_DEPTH:
             return None
+        found = self._binding(qualified, origin)
+        if found is None:
+            return None
+        binding, module = found
+        if binding.kind in ("def", "class"):
+            return binding.definition, module  # type: ignore[return-value]
+        if binding.kind == "import" and binding.imported:
+            return self.resolve_function(binding.imported, module, depth + 1)
+        return None
+
+    def reexported(self, qualified: str, origin: DurableModule, depth: int = 0) -> str | None:
+        """The name outside the project that a project module re-exports as `qualified`:
+        `myteam.durable.workflow` after `from aws_durable_execution_sdk_python import
+        durable_execution as workflow` in myteam/durable.py. None if it is not an import there."""
+        found = self._binding(qualified, origin) if depth <= _MAX_REEXPORT_DEPTH else None
+        if found is None or found[0].kind != "import" or not found[0].imported:
+            return None
+        imported = found[0].imported
+        return self.reexported(imported, found[1], depth + 1) or imported
+
+    def _binding(self, qualified: str, origin: DurableModule) -> tuple[Binding, DurableModule] | None:
+        """The module-level binding `pkg.mod.name` denotes in a project module."""
         parts = qualified.split(".")
         for split in range(len(parts) - 1, 0, -1):
             file = self._find(".".join(parts[:split]), origin)
@@ -82,13 +105,7 @@ class Project:
             if module is None or split != len(parts) - 1:
                 return None
             binding = module.scope.bindings.get(parts[split])
-            if binding is None:
-                return None
-            if binding.kind in ("def", "class"):
-                return binding.definition, module  # type: ignore[return-value]
-            if binding.kind == "import" and binding.imported:
-                return self.resolve_function(binding.imported, module, depth + 1)
-            return None
+            return (binding, module) if binding is not None else None
         return None
 
     def _find(self, dotted: str, origin: DurableModule) -> Path | None:

@@ -13,7 +13,7 @@ import ast
 import builtins
 from collections.abc import Callable
 
-from durable_lint.sdk import canonical_name
+from durable_lint.sdk import SDK_MODULE, canonical_name
 from durable_lint.summaries import attribute_values, element_values, helper_returns
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -22,6 +22,8 @@ _MAX_DEPTH = 12
 
 # The project function a qualified name denotes, with the resolver of its module.
 FunctionFinder = Callable[[str], "tuple[ast.AST, Resolver] | None"]
+# The name outside the project that a project module re-exports under a qualified name.
+ReexportFinder = Callable[[str], "str | None"]
 
 
 class Resolver:
@@ -32,9 +34,21 @@ class Resolver:
     assigns to it, `s3, table = clients()` unpacks what `clients` returns.
     """
 
-    def __init__(self, calls: list[ast.Call], find_function: FunctionFinder | None = None) -> None:
+    def __init__(self, calls: list[ast.Call], find_function: FunctionFinder | None = None,
+                 find_reexport: ReexportFinder | None = None) -> None:
         self.calls = calls
         self.find_function = find_function
+        self._find_reexport = find_reexport
+
+    def sdk_name(self, expr: ast.expr) -> str | None:
+        """The qualified name of `expr`, seen through a team module that re-exports the SDK
+        (`from myteam.durable import workflow`, where myteam/durable.py imports the SDK's
+        `durable_execution as workflow`). Only the project's modules are read."""
+        name = self.qualified_name(expr)
+        if name is None or name.startswith(SDK_MODULE) or self._find_reexport is None or "." not in name:
+            return name
+        origin = self._find_reexport(name)
+        return canonical_name(origin) if origin is not None and origin.startswith(SDK_MODULE + ".") else name
 
     def qualified_name(self, expr: ast.expr) -> str | None:
         """The qualified name a Name/Attribute chain denotes, e.g. `datetime.datetime.now`."""

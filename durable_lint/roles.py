@@ -37,6 +37,9 @@ class FunctionRole:
     context_params: set[str] = field(default_factory=set)
     own_context: bool = False  # receives a DurableContext of its own (handler, child, branch)
     replayed: bool = True  # False for a context function that never issues an operation
+    # Set by a decorator. A role that comes from being passed to the SDK belongs to that
+    # use only: a direct call elsewhere runs the body as part of the caller's code.
+    declared: bool = False
 
 
 def context_parameters(function: ast.AST, passed: Sequence[ast.expr], keywords: Sequence[ast.keyword],
@@ -103,17 +106,17 @@ class RoleMap:
         made = self._class_made_by(call)
         if made is not None:
             callee = method_of(made, "__init__")
-            passed, keywords = self.arguments_of(callee, call) if callee is not None else ([], [])
+            # `__init__` receives the new instance first, then the call's arguments.
+            passed, keywords = [ast.Constant(None), *call.args], call.keywords
         if callee is None or callee in self._roles or isinstance(callee, ast.Lambda):
             return False
         params = context_parameters(callee, passed, keywords, self.is_context)
         known = self.helper_contexts.setdefault(callee, set())
-        if params <= known:
-            return False
+        changed = not params <= known
         known.update(params)
         if made is not None:
-            self._hold_contexts(made, callee, params)
-        return True
+            changed |= self._hold_contexts(made, callee, known)  # annotated `context: DurableContext` too
+        return changed
 
     def _class_made_by(self, call: ast.Call) -> ast.ClassDef | None:
         if not isinstance(call.func, ast.Name):
@@ -121,16 +124,21 @@ class RoleMap:
         binding = call.func._dl_scope.lookup(call.func.id)  # type: ignore[attr-defined]
         return binding.definition if binding is not None and binding.kind == "class" else None  # type: ignore[return-value]
 
-    def _hold_contexts(self, owner: ast.ClassDef, init: ast.AST, params: set[str]) -> None:
-        """Mark `self.<attr>` as a DurableContext in every method, for attributes set from `params`."""
+    def _hold_contexts(self, owner: ast.ClassDef, init: ast.AST, params: set[str]) -> bool:
+        """Mark `self.<attr>` as a DurableContext in every method, for attributes set from
+        `params`; True if a method holds a context it did not hold before."""
         held = {
             f"self.{attr}"
             for attr, values in assigned_attributes(owner).items()
             if any(isinstance(v, ast.Name) and v.id in params and self._is_param_of(v, init) for v in values)
         }
+        changed = False
         for method in owner.body:
             if held and isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method not in self._roles:
-                self.helper_contexts.setdefault(method, set()).update(held)
+                known = self.helper_contexts.setdefault(method, set())
+                changed |= not held <= known
+                known.update(held)
+        return changed
 
     @staticmethod
     def _is_param_of(name: ast.Name, function: ast.AST) -> bool:
@@ -155,6 +163,13 @@ class RoleMap:
     def role_of(self, function: ast.AST) -> FunctionRole | None:
         return self._roles.get(function)
 
+    def runs_where_called(self, function: ast.AST) -> bool:
+        """Does a direct call run `function`'s body as part of the caller's code? Yes, unless
+        a decorator gave it its role: `context.parallel([partial(audit, ...)])` at one site
+        leaves `audit(c, "x")` at another a plain helper call."""
+        role = self._roles.get(function)
+        return role is None or not role.declared
+
     def __iter__(self) -> Iterator[tuple[ast.AST, FunctionRole]]:
         return iter(self._roles.items())
 
@@ -162,15 +177,15 @@ class RoleMap:
 
     def _from_decorators_and_annotations(self, function: ast.AST) -> None:
         for decorator in getattr(function, "decorator_list", ()):
-            name = self._resolver.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+            name = self._resolver.sdk_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
             if name in sdk.ORCHESTRATION_DECORATORS or name in self._extra.workflow_decorators:
                 index = sdk.ORCHESTRATION_DECORATORS.get(name, 1)
                 self._roles[function] = FunctionRole(
-                    Role.ORCHESTRATION, f"@{name.rsplit('.', 1)[-1]}", self._param_at(function, index), True
+                    Role.ORCHESTRATION, f"@{name.rsplit('.', 1)[-1]}", self._param_at(function, index), True, declared=True
                 )
                 return
             if name in sdk.STEP_DECORATORS or name in self._extra.step_decorators:
-                self._roles[function] = FunctionRole(Role.STEP, f"@{name.rsplit('.', 1)[-1]}")
+                self._roles[function] = FunctionRole(Role.STEP, f"@{name.rsplit('.', 1)[-1]}", declared=True)
                 return
         annotated = {
             binding.name
@@ -184,7 +199,10 @@ class RoleMap:
         annotation = binding.annotation
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             return annotation.value.split(".")[-1] == "DurableContext"
-        return annotation is not None and self._resolver.qualified_name(annotation) == sdk.DURABLE_CONTEXT
+        name = self._resolver.qualified_name(annotation) if annotation is not None else None
+        if name is None or not name.endswith(".DurableContext"):
+            return False  # a team module's re-export keeps the name (only those are followed: cheap)
+        return name == sdk.DURABLE_CONTEXT or self._resolver.sdk_name(annotation) == sdk.DURABLE_CONTEXT  # type: ignore[arg-type]
 
     @staticmethod
     def _param_at(function: ast.AST, index: int) -> set[str]:
@@ -199,39 +217,41 @@ class RoleMap:
             method = func.attr
             if method in sdk.STEP_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.STEP_CALLABLE_ARGS[method])
-                for target in self.callables_of(arg):
+                for target, _ in self.callables_of(arg):
                     yield target, FunctionRole(Role.STEP, f"passed to context.{method}")
             elif method in sdk.CHILD_CALLABLE_ARGS:
                 arg = positional_or_keyword(call, *sdk.CHILD_CALLABLE_ARGS[method])
                 if method == "map" and call.args and names_function(call.args[0]):
                     arg = call.args[0]  # map(func, items): the author's item function, in the wrong place (DUR901)
-                for target in self.callables_of(arg):
-                    yield target, self._child_role(target, f"passed to context.{method}")
+                for target, bound in self.callables_of(arg):
+                    yield target, self._child_role(target, bound, f"passed to context.{method}")
             elif method == "parallel":
-                for target in self.callables_of(*parallel_branches(call)):
-                    yield target, self._child_role(target, "passed to context.parallel")
+                for target, bound in self.callables_of(*parallel_branches(call)):
+                    yield target, self._child_role(target, bound, "passed to context.parallel")
             return
         name = self._resolver.qualified_name(func)
         if name == sdk.WITH_RETRY:
-            for target in self.callables_of(positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)):
-                yield target, self._child_role(target, "passed to with_retry")
+            for target, bound in self.callables_of(positional_or_keyword(call, *sdk.WITH_RETRY_CALLABLE_ARG)):
+                yield target, self._child_role(target, bound, "passed to with_retry")
         elif name in sdk.CONFIG_CALLABLE_KEYWORDS:
             for kw in call.keywords:
                 if kw.arg in sdk.CONFIG_CALLABLE_KEYWORDS[name]:
-                    for target in self.callables_of(kw.value):
+                    for target, _ in self.callables_of(kw.value):
                         yield target, FunctionRole(Role.ORCHESTRATION, f"{name.rsplit('.', 1)[-1]}({kw.arg}=...)")
         elif name in self._extra.step_functions:
-            for target in self.callables_of(*call.args, *(kw.value for kw in call.keywords)):
+            for target, _ in self.callables_of(*call.args, *(kw.value for kw in call.keywords)):
                 yield target, FunctionRole(Role.STEP, f"passed to {name}")
 
-    def _child_role(self, target: ast.AST, reason: str) -> FunctionRole:
-        return FunctionRole(Role.ORCHESTRATION, reason, self._param_at(target, 0), True)
+    def _child_role(self, target: ast.AST, bound: int, reason: str) -> FunctionRole:
+        """The SDK passes the child's DurableContext first, after what `bound` filled."""
+        return FunctionRole(Role.ORCHESTRATION, reason, self._param_at(target, bound), True)
 
-    def callables_of(self, *exprs: ast.expr | None) -> list[ast.AST]:
+    def callables_of(self, *exprs: ast.expr | None) -> list[tuple[ast.AST, int]]:
         """The functions some expressions hand over, the way handlers build them: a lambda or
         def, `functools.partial(f, ...)`, a variable, a list or comprehension of branches,
-        `ParallelBranch(f)`, or a call to a local factory that returns a closure."""
-        found: list[ast.AST] = []
+        `ParallelBranch(f)`, or a call to a local factory that returns a closure. Each comes
+        with the number of leading parameters the expression already fills."""
+        found: list[tuple[ast.AST, int]] = []
         stack = [e for e in exprs if e is not None]
         seen: set[int] = set()
         while stack:
@@ -241,7 +261,7 @@ class RoleMap:
             seen.add(id(expr))
             function = self.function_for(expr)
             if function is not None:
-                found.append(function)
+                found.append((function, self._bound_before(expr, function)))
             elif isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
                 stack.extend(e.value if isinstance(e, ast.Starred) else e for e in expr.elts)
             elif isinstance(expr, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
@@ -255,6 +275,20 @@ class RoleMap:
             elif isinstance(expr, ast.Call):
                 stack.extend(self._made_callables(expr))
         return found
+
+    def _bound_before(self, expr: ast.expr, function: ast.AST) -> int:
+        """Leading parameters of `function` that `expr` fills before the SDK's arguments:
+        the instance of a bound method (`self.process_item`), the positional arguments of
+        `functools.partial(f, settings)`."""
+        if isinstance(expr, ast.Call) and self._is_partial(expr) and expr.args:
+            return len(expr.args) - 1 + self._bound_before(expr.args[0], function)
+        if isinstance(expr, ast.Name):
+            binding = expr._dl_scope.lookup(expr.id)  # type: ignore[attr-defined]
+            if binding is not None and binding.kind == "assign" and len(binding.values) == 1:
+                return self._bound_before(binding.values[0], function)
+        if isinstance(expr, ast.Attribute) and is_method(function):
+            return 1
+        return 0
 
     def _arguments_for(self, param: Binding) -> list[ast.expr]:
         """What this module's calls pass to a helper's parameter: `run_step(context, charge)`

@@ -16,9 +16,10 @@ from durable_lint.rules import (
     replay_state,
     serialization,
     step_arguments,
+    suspension,
 )
 
 __all__ = [
     "clock", "concurrency", "io", "logs", "mutation", "naming", "noqa", "operations", "ordering", "parsing",
-    "process", "randomness", "replay_state", "serialization", "step_arguments",
+    "process", "randomness", "replay_state", "serialization", "step_arguments", "suspension",
 ]

@@ -34,7 +34,7 @@ _FACTORIES = {
 
 def factory_decorator(module: DurableModule, function: ast.AST | None) -> str | None:
     for decorator in getattr(function, "decorator_list", ()):
-        name = module.resolver.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        name = module.resolver.sdk_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
         if name in _FACTORIES:
             return name
     return None
