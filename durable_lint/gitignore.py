@@ -3,7 +3,9 @@
 git itself answers (`git check-ignore --stdin`), one process per folder named on
 the command line, so every ignore source and negation works as in git. Outside a
 repository, or without git, nothing is ignored. Files named on the command line
-are linted even if ignored (as ruff does), and tracked files are never ignored.
+are linted even if ignored (as ruff does), and so are the files of a folder named on
+the command line that git ignores as a whole (`durable-lint check build/`); tracked
+files are never ignored.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ def without_ignored(files: Iterable[tuple[Path, str]], named: Iterable[str]) -> 
             walked.setdefault(folder, []).append(shown)
     ignored: set[str] = set()
     for folder, shown in walked.items():
+        if folder != "." and _git_ignored(folder, [folder]):
+            continue  # a folder named on the command line is linted even if git ignores it, as ruff does
         ignored |= _git_ignored(folder, shown)
     return [(file, shown) for file, shown in files if shown not in ignored]
 

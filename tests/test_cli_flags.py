@@ -160,6 +160,7 @@ def test_gitignore_is_respected_unless_told_otherwise(project: Path, capsys) -> 
     assert out.count("DUR101") == 1 and out.startswith("app.py:")
     assert run(capsys, "check", "-q", "--no-respect-gitignore", ".")[1].count("DUR101") == 2
     assert run(capsys, "check", "-q", "build_out/bad.py")[1].count("DUR101") == 1  # named files are linted
+    assert run(capsys, "check", "-q", "build_out")[1].count("DUR101") == 1  # and named folders
 
 
 def test_output_file_quiet_and_no_colour_into_files(project: Path, capsys, monkeypatch) -> None:
@@ -234,3 +235,12 @@ def test_nothing_to_check_is_said_not_passed(project: Path, capsys) -> None:
     assert err.startswith("durable-lint: warning: no Python files to check in bad.py (excluded by the configuration")
     assert main(["check", "--output-format", "json", "bad.py"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_show_files_lists_what_a_check_would_lint_and_lints_nothing(project: Path, capsys) -> None:
+    write(project / "app" / "bad.py", BAD)
+    write(project / "gen" / "bad.py", BAD)
+    write(project / "app" / "notes.txt", "not Python")
+    (project / "pyproject.toml").write_text('[tool.durable-lint]\nexclude = ["gen"]\n')
+    assert run(capsys, "check", "--show-files", ".")[:2] == (0, f"{Path('app', 'bad.py')}\n")
+    assert run(capsys, "check", "--show-files", "--exclude", "nothing", ".")[1].count("bad.py") == 2
