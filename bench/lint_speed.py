@@ -139,9 +139,16 @@ def durable_tree(target: Path, count: int) -> Path:
 
 
 def tree(label: str, path: Path, commands: dict[str, list[str]], rounds: int, target: float) -> bool:
-    by_tool = medians(commands, [str(path)], path, rounds, warm_up=False)[str(path)]
     files = sum(1 for _ in path.rglob("*.py"))
-    print(f"\n{label}: {path} ({files} .py files), median of {rounds} interleaved rounds")
+    listed = subprocess.run([*commands["durable-lint"], "--show-files", str(path)], capture_output=True, text=True,
+                            cwd=path, env=_ENV, check=False).stdout
+    checked = len(listed.splitlines())
+    print(f"\n{label}: {path} ({files} .py files, {checked} of them checked by durable-lint, which skips "
+          f"folders such as build/ and tests' data by default), median of {rounds} interleaved rounds")
+    if checked < files / 2:  # a tree skipped (git-ignored, excluded) would time nothing and pass
+        print(f"  durable-lint would check {checked} of {files} files: nothing to compare  MISSED")
+        return False
+    by_tool = medians(commands, [str(path)], path, rounds, warm_up=False)[str(path)]
     for name, (wall, cpu) in by_tool.items():
         print(f"  {name:<13} {wall:8.2f} s wall {cpu:8.2f} s CPU")
     ratio = by_tool["durable-lint"][0] / by_tool["pyflakes"][0]

@@ -91,6 +91,7 @@ def _check_options(parser: argparse.ArgumentParser, fixing: bool) -> None:
                         metavar="FORMAT", help=f"{', '.join(FORMATS)} (default: concise; text is concise)")
     parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
+    parser.add_argument("--show-files", action="store_true", help="list the files a check would lint, and lint none")
     parser.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     parser.add_argument("--include-dependents", action="store_true",
@@ -215,6 +216,10 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError("- (stdin) cannot be combined with other paths")
     unreadable = results.not_checked
     files = _files(args, configurations, unreadable)
+    if args.show_files:
+        print("".join(f"{shown}\n" for _, shown in files), end="")
+        _report_unreadable(unreadable)
+        return 2 if unreadable else 0
     if not files and not unreadable:  # as ruff does: say so (unless --quiet), rather than "All checks passed!" over nothing
         if not args.quiet:
             print(f"durable-lint: warning: no Python files to check in {' '.join(args.paths)} "
