@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Literal
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -25,30 +24,47 @@ BindingKind = Literal["import", "param", "def", "class", "assign", "other"]
 ScopeKind = Literal["module", "function", "class"]
 
 
-@dataclass(eq=False)
 class Binding:
-    """One name bound in one scope, with what it was bound to."""
+    """One name bound in one scope, with what it was bound to.
 
-    name: str
-    scope: Scope
-    kind: BindingKind
-    imported: str | None = None  # the qualified name, for imports
-    values: list[ast.expr] = field(default_factory=list)  # right-hand sides, for assignments
-    definition: ast.AST | None = None  # the def/class node, or the function owning a param
-    annotation: ast.expr | None = None
+    Binding and Scope are plain classes with slots, not dataclasses: a lint makes
+    thousands of them, and a dataclass compiles its methods when the module is imported,
+    which every one-file run (an editor save, a flake8 process) pays.
+    """
+
+    __slots__ = ("name", "scope", "kind", "imported", "values", "definition", "annotation")
+
+    def __init__(self, name: str, scope: Scope, kind: BindingKind, imported: str | None = None,
+                 values: list[ast.expr] | None = None, definition: ast.AST | None = None,
+                 annotation: ast.expr | None = None) -> None:
+        self.name = name
+        self.scope = scope
+        self.kind = kind
+        self.imported = imported  # the qualified name, for imports
+        self.values = values if values is not None else []  # right-hand sides, for assignments
+        self.definition = definition  # the def/class node, or the function owning a param
+        self.annotation = annotation
+
+    def __repr__(self) -> str:
+        return f"Binding({self.name!r}, {self.kind}, imported={self.imported!r})"
 
 
-@dataclass(eq=False)
 class Scope:
     """A module, function, lambda or class body."""
 
-    node: ast.AST
-    parent: Scope | None
-    kind: ScopeKind
-    bindings: dict[str, Binding] = field(default_factory=dict)
-    global_names: set[str] = field(default_factory=set)
-    nonlocal_names: set[str] = field(default_factory=set)
-    fallbacks: set[Binding] = field(default_factory=set)  # bound in `except ImportError:`
+    __slots__ = ("node", "parent", "kind", "bindings", "global_names", "nonlocal_names", "fallbacks")
+
+    def __init__(self, node: ast.AST, parent: Scope | None, kind: ScopeKind) -> None:
+        self.node = node
+        self.parent = parent
+        self.kind = kind
+        self.bindings: dict[str, Binding] = {}
+        self.global_names: set[str] = set()
+        self.nonlocal_names: set[str] = set()
+        self.fallbacks: set[Binding] = set()  # bound in `except ImportError:`
+
+    def __repr__(self) -> str:
+        return f"Scope({self.kind}, {len(self.bindings)} bindings)"
 
     def module_scope(self) -> Scope:
         scope = self
