@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from durable_lint import sdk
+from durable_lint.call_shapes import is_method
 from durable_lint.module import DurableModule
 from durable_lint.project import Project
 from durable_lint.resolve import source_of
-from durable_lint.call_shapes import is_method
-from durable_lint.roles import context_parameters
+from durable_lint.role_kinds import context_parameters
 from durable_lint.rule import CallRule, Report, Rule, describe_call
 from durable_lint.summaries import assigned_attributes, class_of_instance, method_of
 

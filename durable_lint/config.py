@@ -22,10 +22,10 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
-from durable_lint.roles import ExtraNames
+from durable_lint.role_kinds import ExtraNames
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".ruff_cache",

@@ -11,7 +11,8 @@ from typing import Protocol
 from durable_lint import sdk
 from durable_lint.infer import Inference
 from durable_lint.resolve import Resolver
-from durable_lint.roles import ExtraNames, FunctionRole, Role, RoleMap
+from durable_lint.role_kinds import ExtraNames, FunctionRole, Role
+from durable_lint.roles import RoleMap
 from durable_lint.scopes import build_scopes, enclosing_function, own_code
 
 

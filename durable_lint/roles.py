@@ -11,46 +11,25 @@ computed together until nothing changes.
 from __future__ import annotations
 
 import ast
-import enum
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Iterator
 
 from durable_lint import sdk
+from durable_lint.call_shapes import (
+    is_method,
+    names_function,
+    parallel_branches,
+    positional_or_keyword,
+)
 from durable_lint.resolve import Resolver
+from durable_lint.role_kinds import ExtraNames, FunctionRole, Role, context_parameters
 from durable_lint.scopes import Binding
-from durable_lint.call_shapes import is_method, names_function, parallel_branches, positional_or_keyword
-from durable_lint.summaries import assigned_attributes, class_of_instance, class_of_receiver, method_of, returned_values
-
-
-class Role(enum.Enum):
-    ORCHESTRATION = "orchestration"
-    STEP = "step"
-
-
-@dataclass(eq=False)
-class FunctionRole:
-    """Why a function is orchestration or step code, and its DurableContext parameters."""
-
-    role: Role
-    reason: str
-    context_params: set[str] = field(default_factory=set)
-    own_context: bool = False  # receives a DurableContext of its own (handler, child, branch)
-    replayed: bool = True  # False for a context function that never issues an operation
-    # Set by a decorator. A role that comes from being passed to the SDK belongs to that
-    # use only: a direct call elsewhere runs the body as part of the caller's code.
-    declared: bool = False
-
-
-def context_parameters(function: ast.AST, passed: Sequence[ast.expr], keywords: Sequence[ast.keyword],
-                       is_context: Callable[[ast.expr], bool]) -> set[str]:
-    """Names of `function`'s parameters that receive a DurableContext from these arguments."""
-    args: ast.arguments = function.args  # type: ignore[attr-defined]
-    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-    names = {positional[i] for i, arg in enumerate(passed) if i < len(positional) and is_context(arg)}
-    by_keyword = {a.arg for a in (*args.args, *args.kwonlyargs)}
-    names |= {kw.arg for kw in keywords if kw.arg in by_keyword and is_context(kw.value)}
-    return names
+from durable_lint.summaries import (
+    assigned_attributes,
+    class_of_instance,
+    class_of_receiver,
+    method_of,
+    returned_values,
+)
 
 
 class RoleMap:
@@ -385,17 +364,3 @@ class RoleMap:
         if binding.name in self.helper_contexts.get(binding.definition, ()):  # type: ignore[arg-type]
             return binding
         return None
-
-
-class ExtraNames(NamedTuple):
-    """Qualified names a team adds to the SDK's own ([tool.durable-lint]).
-
-    (A NamedTuple: a one-file run creates every record type at import, and a frozen dataclass
-    costs five times as much.)
-    """
-
-    workflow_decorators: frozenset[str] = frozenset()
-    step_decorators: frozenset[str] = frozenset()
-    step_functions: frozenset[str] = frozenset()
-    # qualified name or prefix -> a DUR code that applies to calls of it, or "allow"
-    calls: tuple[tuple[str, str], ...] = ()

@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterator
 
 from durable_lint import sdk
+from durable_lint.call_shapes import positional_or_keyword
 from durable_lint.module import DurableModule
-from durable_lint.roles import context_parameters, positional_or_keyword
+from durable_lint.role_kinds import context_parameters
 from durable_lint.rule import CallRule, Report, Rule, describe_call
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
+from durable_lint.call_shapes import positional_or_keyword
 from durable_lint.module import DurableModule
-from durable_lint.roles import positional_or_keyword
 from durable_lint.rule import OBJECT_CHAIN, PATH_OBJECT, CallRule
 
 _HTTP_VERBS = r"(get|post|put|patch|delete|head|options|request|send|stream)"

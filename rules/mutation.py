@@ -6,8 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from durable_lint.module import DurableModule, Region
-from durable_lint.roles import Role
 from durable_lint.resolve import source_of
+from durable_lint.role_kinds import Role
 from durable_lint.rule import Report, Rule
 from durable_lint.scopes import Binding, Scope
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from durable_lint.rules.operations import CALLED_WITH, factory_decorator
+
 from durable_lint import sdk
+from durable_lint.call_shapes import positional_or_keyword
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
-from durable_lint.roles import positional_or_keyword
 from durable_lint.rule import Report, Rule
-from durable_lint.rules.operations import CALLED_WITH, factory_decorator
 
 _CHOOSING = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.Match, ast.ExceptHandler, ast.BoolOp)
 

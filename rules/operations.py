@@ -6,13 +6,17 @@ import ast
 from collections.abc import Iterator
 
 from durable_lint import sdk
+from durable_lint.call_shapes import (
+    names_function,
+    positional_or_keyword,
+    positionally_passed_branches,
+)
 from durable_lint.fixes import Fix, in_fstring, span
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
-from durable_lint.call_shapes import names_function, positional_or_keyword, positionally_passed_branches
-from durable_lint.roles import Role
-from durable_lint.scopes import enclosing_function
+from durable_lint.role_kinds import Role
 from durable_lint.rule import Report, Rule
+from durable_lint.scopes import enclosing_function
 
 # What the SDK calls each callable with: method -> (where the callable is passed,
 # how many positional arguments the SDK calls it with).

@@ -8,16 +8,18 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from durable_lint import sdk
-from durable_lint.module import DurableModule
-from durable_lint.roles import Role, positional_or_keyword
-from durable_lint.rule import CallRule, Report, Rule
-from durable_lint.resolve import source_of
-from durable_lint.scopes import enclosing_function
 from durable_lint.rules.clock import ClockRead
-from durable_lint.rules.process import ProcessIdentity
 from durable_lint.rules.mutation import MUTATING_METHODS
+from durable_lint.rules.process import ProcessIdentity
 from durable_lint.rules.randomness import CryptoRandom, RandomNumber, RandomUuid
+
+from durable_lint import sdk
+from durable_lint.call_shapes import positional_or_keyword
+from durable_lint.module import DurableModule
+from durable_lint.resolve import source_of
+from durable_lint.role_kinds import Role
+from durable_lint.rule import CallRule, Report, Rule
+from durable_lint.scopes import enclosing_function
 
 # Rules whose calls make a value differ between replays; DUR703 reports them
 # inside operation names instead.

@@ -6,10 +6,11 @@ import ast
 from collections.abc import Iterator
 
 from durable_lint import sdk
+from durable_lint.call_shapes import positional_or_keyword
 from durable_lint.infer import own_nodes, own_returns
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
-from durable_lint.roles import Role, positional_or_keyword
+from durable_lint.role_kinds import Role
 from durable_lint.rule import Report, Rule
 
 _UNSERIALIZABLE = {

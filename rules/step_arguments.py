@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from durable_lint.rules.mutation import mutations
+from durable_lint.rules.operations import factory_decorator
+
 from durable_lint.module import DurableModule
 from durable_lint.resolve import source_of
-from durable_lint.roles import Role
+from durable_lint.role_kinds import Role
 from durable_lint.rule import Report, Rule
-from durable_lint.rules.operations import factory_decorator
-from durable_lint.rules.mutation import mutations
 from durable_lint.scopes import own_code
 
 _IMMUTABLE_KINDS = frozenset({"str", "bytes", "int", "float", "bool", "none", "tuple", "frozenset"})
