@@ -225,10 +225,10 @@ def _check(args: argparse.Namespace) -> int:
             print(f"durable-lint: warning: no Python files to check in {' '.join(args.paths)} "
                   "(excluded by the configuration or --exclude, ignored by git, or not Python files)", file=sys.stderr)
         return _report(args, results, 0, closing="")
-    with fewer_collections():
-        if fixing:
-            code = _fix(args, Linters(configurations), files, results)
-        else:
+    if fixing:  # LibCST's trees die file by file: the collector keeps its usual pace
+        code = _fix(args, Linters(configurations), files, results)
+    else:
+        with fewer_collections():
             results.findings = lint_files(files, configurations, jobs=args.jobs)
             code = _report(args, results, _exit_code(args, results.findings))
     _report_unreadable(unreadable)
