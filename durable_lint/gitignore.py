@@ -27,9 +27,10 @@ def without_ignored(files: Iterable[tuple[Path, str]], named: Iterable[str]) -> 
             walked.setdefault(folder, []).append(shown)
     ignored: set[str] = set()
     for folder, shown in walked.items():
-        if folder != "." and _git_ignored(folder, [folder]):
+        answer = _git_ignored(folder, [folder, *shown])
+        if folder != "." and folder in answer:
             continue  # a folder named on the command line is linted even if git ignores it, as ruff does
-        ignored |= _git_ignored(folder, shown)
+        ignored |= answer
     return [(file, shown) for file, shown in files if shown not in ignored]
 
 

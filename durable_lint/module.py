@@ -78,7 +78,6 @@ class DurableModule:
         self._call_policy = dict(extra.calls)
         self._owners: dict[int, ast.AST | None] = {}
         self._regions: dict[str, Region] = {}
-        self._function_regions: dict[ast.AST, Region] = {}
         self._by_owner: dict[tuple[type, ...], dict[ast.AST | None, list[ast.AST]]] = {}
         self._roles_version = 0
         self.roles = RoleMap(self.functions, self.nodes(ast.Name), self.resolver, extra)  # type: ignore[arg-type]
@@ -149,7 +148,6 @@ class DurableModule:
             self._roles_version = self.roles.version
             self._owners.clear()
             self._regions.clear()
-            self._function_regions.clear()
             self._by_owner.clear()
 
     def body_owner(self, function: ast.AST) -> ast.AST | None:
@@ -186,10 +184,7 @@ class DurableModule:
 
     def function_code(self, function: ast.AST) -> Region:
         """The code of one helper function (with its role-less lambdas, without nested defs)."""
-        self._forget_if_roles_changed()
-        if function not in self._function_regions:
-            self._function_regions[function] = FunctionRegion(self, function)
-        return self._function_regions[function]
+        return FunctionRegion(self, function)
 
     def nodes_by_owner(self, types: tuple[type, ...]) -> dict[ast.AST | None, list[ast.AST]]:
         """The nodes of `types`, grouped by the function whose code they are (source order kept)."""

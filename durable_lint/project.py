@@ -31,7 +31,6 @@ class Project:
         # for every file, and each answer costs a few stat() calls.
         self._packages: dict[Path, str] = {}
         self._found: dict[tuple[str, tuple[Path, ...]], Path | None] = {}
-        self._tops: dict[Path, Path] = {}
         self._real_paths: dict[Path, Path] = {}
 
     def _real(self, file: Path) -> Path:
@@ -121,12 +120,10 @@ class Project:
         """Where `origin`'s absolute imports are searched: above its top-level package, then the root."""
         roots = []
         if origin.file is not None:
-            if origin.file not in self._tops:
-                top = self._real(origin.file).parent
-                for _ in origin.package.split(".") if origin.package else ():
-                    top = top.parent
-                self._tops[origin.file] = top
-            roots.append(self._tops[origin.file])
+            top = self._real(origin.file).parent
+            for _ in origin.package.split(".") if origin.package else ():
+                top = top.parent
+            roots.append(top)
         if self._root not in roots:
             roots.append(self._root)
         return tuple(roots)
